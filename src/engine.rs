@@ -1,0 +1,568 @@
+//! Orchestration: parse → validate → (connect) → resolve → lock, read, plan, write in one
+//! transaction, retried on deadlock or a lost connection → report.
+//!
+//! The number of statements does not grow with the number of items: every lookup is one set
+//! query (split only when it would not fit the server's packet size), every write one multi-row
+//! statement per packet-sized chunk.
+
+use crate::error::{EngineError, ItemError};
+use crate::options::{absint, EngineOptions, OptValue, Primary};
+use crate::plan::{self, Plan, Settings, Snapshot};
+use crate::request::{self, sku_key, ItemFields};
+use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
+use crate::response;
+use crate::sql::{chunked, id_list, push_str_lit, str_list, str_lit, Tables};
+use crate::store::{self, DbFailure, Session};
+use serde_json::Value;
+use std::collections::{BTreeSet, HashMap};
+use std::time::Duration;
+
+/// How often a transaction is tried before the request fails with 503.
+const ATTEMPTS: u32 = 4;
+
+/// Entry point for a raw JSON body.
+pub fn run_json(body: &[u8], opts: &EngineOptions) -> Result<Value, EngineError> {
+    run_items(request::parse_body(body)?, opts)
+}
+
+/// Entry point for an already decoded body (PHP arrays).
+pub fn run_value(body: Value, opts: &EngineOptions) -> Result<Value, EngineError> {
+    run_items(request::items_of(body)?, opts)
+}
+
+fn run_items(items: Vec<Value>, opts: &EngineOptions) -> Result<Value, EngineError> {
+    if items.len() > opts.max_items {
+        return Err(EngineError::TooManyItems {
+            count: items.len(),
+            limit: opts.max_items,
+        });
+    }
+    let mut session = store::checkout(&opts.db)?;
+    let mut attempt = 0;
+    loop {
+        attempt += 1;
+        match sync_once(&mut session, &items, opts) {
+            Ok(report) => {
+                let stats = response::Stats {
+                    statements: session.statements,
+                    attempts: attempt,
+                };
+                store::checkin(&opts.db, session);
+                return Ok(response::build(&report, stats, opts.dry_run));
+            }
+            Err(failure) => {
+                let retryable = matches!(failure, DbFailure::Retry(_) | DbFailure::Lost);
+                if !retryable || attempt >= ATTEMPTS {
+                    session.rollback_quietly();
+                    if failure != DbFailure::Lost {
+                        store::checkin(&opts.db, session);
+                    }
+                    return Err(failure.into_engine_error());
+                }
+                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                if failure == DbFailure::Lost {
+                    session = store::Session::connect(&opts.db)?;
+                } else {
+                    session.rollback_quietly();
+                }
+            }
+        }
+    }
+}
+
+/// What one successful attempt produced.
+pub struct Report {
+    pub plan: Plan,
+    pub rows_inserted: u64,
+    pub rows_updated: u64,
+    pub rows_deleted: u64,
+}
+
+/// Site options the engine reads when the caller did not pass them.
+struct Site {
+    primary: Primary,
+    threshold: i64,
+    decimal_sep: String,
+    gmt_offset_secs: i64,
+    outofstock_tt: Option<u64>,
+    has_lookup: bool,
+}
+
+fn read_site(s: &mut Session, t: &Tables, opts: &EngineOptions) -> Result<Site, DbFailure> {
+    let sql = format!(
+        "SELECT 'o', option_name, option_value FROM {opt} WHERE option_name IN ({names}) \
+         UNION ALL SELECT 't', CAST(tt.term_taxonomy_id AS CHAR), '' FROM {tt} tt \
+           JOIN {terms} t ON t.term_id = tt.term_id \
+           WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' \
+         UNION ALL SELECT 'l', CAST(COUNT(*) AS CHAR), '' FROM information_schema.TABLES \
+           WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lookup}",
+        opt = t.options,
+        tt = t.term_taxonomy,
+        terms = t.terms,
+        names = str_list([
+            "mulopimfwc_primary_location",
+            "woocommerce_notify_no_stock_amount",
+            "woocommerce_price_decimal_sep",
+            "gmt_offset",
+        ]),
+        lookup = str_lit(&format!("{}wc_product_meta_lookup", t.prefix)),
+    );
+    let rows: Vec<(String, String, Vec<u8>)> = s.rows(&sql)?;
+    let mut options: HashMap<String, OptValue> = HashMap::new();
+    let mut outofstock_tt = None;
+    let mut has_lookup = false;
+    for (kind, a, b) in rows {
+        match kind.as_str() {
+            "o" => {
+                options.insert(a, OptValue::Str(String::from_utf8_lossy(&b).into_owned()));
+            }
+            "t" => outofstock_tt = a.parse().ok(),
+            _ => has_lookup = a != "0",
+        }
+    }
+    let primary = Primary::from_option(
+        opts.primary_location
+            .as_ref()
+            .or(options.get("mulopimfwc_primary_location")),
+    );
+    let threshold = absint(
+        opts.notify_no_stock_amount
+            .as_ref()
+            .or(options.get("woocommerce_notify_no_stock_amount")),
+    );
+    let decimal_sep = match (
+        &opts.price_decimal_sep,
+        options.get("woocommerce_price_decimal_sep"),
+    ) {
+        (Some(sep), _) => sep.clone(),
+        (None, Some(OptValue::Str(sep))) => sep.clone(),
+        _ => ".".to_string(),
+    };
+    let gmt_offset_secs = match options.get("gmt_offset") {
+        Some(OptValue::Str(v)) => v
+            .trim()
+            .parse::<f64>()
+            .map(|h| (h * 3600.0) as i64)
+            .unwrap_or(0),
+        _ => 0,
+    };
+    Ok(Site {
+        primary,
+        threshold,
+        decimal_sep,
+        gmt_offset_secs,
+        outofstock_tt,
+        has_lookup,
+    })
+}
+
+/// Runs the IN-list query `head (list) tail` in as many statements as the packet needs.
+fn rows_in<T: mysql::prelude::FromRow>(
+    s: &mut Session,
+    head: &str,
+    parts: Vec<String>,
+    tail: &str,
+) -> Result<Vec<T>, DbFailure> {
+    let mut out = Vec::new();
+    if parts.is_empty() {
+        return Ok(out);
+    }
+    for sql in chunked(head, ",", tail, parts, s.packet_budget) {
+        out.extend(s.rows::<T>(&sql)?);
+    }
+    Ok(out)
+}
+
+fn ids_parts(ids: impl IntoIterator<Item = u64>) -> Vec<String> {
+    ids.into_iter().map(|i| i.to_string()).collect()
+}
+
+/// Finds every product id, SKU, location id and slug of the request with set queries.
+fn lookup(
+    s: &mut Session,
+    t: &Tables,
+    fields: &[Result<ItemFields, ItemError>],
+) -> Result<Lookups, DbFailure> {
+    let mut ids = BTreeSet::new();
+    let mut skus = BTreeSet::new();
+    let mut loc_ids = BTreeSet::new();
+    let mut slugs = BTreeSet::new();
+    for f in fields.iter().flatten() {
+        if let Some(id) = f.product_id {
+            ids.insert(id);
+        } else if let Some(sku) = &f.sku {
+            skus.insert(sku.as_str());
+        }
+        if let Some(id) = f.location.id {
+            loc_ids.insert(id);
+        }
+        if let Some(Some(slug)) = &f.location.slug {
+            slugs.insert(slug.as_str());
+        }
+    }
+    let mut l = Lookups::default();
+    let by_id: Vec<(u64, Option<String>)> = rows_in(
+        s,
+        &format!(
+            "SELECT p.ID, pm.meta_value FROM {posts} p LEFT JOIN {pm} pm \
+             ON pm.post_id = p.ID AND pm.meta_key = '_sku' \
+             WHERE p.post_type IN ('product','product_variation') AND p.ID IN (",
+            posts = t.posts,
+            pm = t.postmeta
+        ),
+        ids_parts(ids),
+        ")",
+    )?;
+    for (id, sku) in &by_id {
+        l.add_product(*id, sku.as_deref());
+    }
+    let wanted: BTreeSet<String> = skus.iter().map(|s| sku_key(s)).collect();
+    let by_sku: Vec<(u64, String)> = rows_in(
+        s,
+        &format!(
+            "SELECT pm.post_id, pm.meta_value FROM {pm} pm JOIN {posts} p ON p.ID = pm.post_id \
+             WHERE pm.meta_key = '_sku' AND p.post_type IN ('product','product_variation') \
+             AND p.post_status <> 'trash' AND pm.meta_value IN (",
+            posts = t.posts,
+            pm = t.postmeta
+        ),
+        skus.iter().map(|s| str_lit(s)).collect(),
+        ")",
+    )?;
+    for (id, sku) in &by_sku {
+        if wanted.contains(&sku_key(sku)) {
+            l.add_sku_match(*id, sku);
+        }
+    }
+    if !loc_ids.is_empty() || !slugs.is_empty() {
+        let sql = format!(
+            "SELECT t.term_id, t.slug FROM {terms} t JOIN {tt} tt ON tt.term_id = t.term_id \
+             WHERE tt.taxonomy = 'mulopimfwc_store_location' AND (t.term_id IN ({ids}) OR t.slug IN ({slugs}))",
+            terms = t.terms,
+            tt = t.term_taxonomy,
+            ids = if loc_ids.is_empty() { "0".into() } else { id_list(loc_ids) },
+            slugs = if slugs.is_empty() { "''".into() } else { str_list(slugs) },
+        );
+        let rows: Vec<(u64, String)> = s.rows(&sql)?;
+        for (id, slug) in rows {
+            l.add_location(id, &slug);
+        }
+    }
+    Ok(l)
+}
+
+/// Locks the posts involved and reads their rows: the snapshot the plan is built from.
+fn read_snapshot(
+    s: &mut Session,
+    t: &Tables,
+    items: &[Result<Resolved, ItemError>],
+    location_terms: &BTreeSet<u64>,
+) -> Result<Snapshot, DbFailure> {
+    let mut snap = Snapshot::default();
+    let item_posts: BTreeSet<u64> = items.iter().flatten().map(|r| r.post_id).collect();
+    if item_posts.is_empty() {
+        return Ok(snap);
+    }
+    // 1. The items' posts, their parents (found through the items' own rows) and the parents'
+    //    variations, locked in id order so that concurrent syncs queue instead of deadlocking.
+    let first: Vec<(u64, String, u64, String)> = rows_in(
+        s,
+        &format!(
+            "SELECT ID, post_type, post_parent, post_status FROM {posts} WHERE ID IN (",
+            posts = t.posts
+        ),
+        ids_parts(item_posts.iter().copied()),
+        ") ORDER BY ID FOR UPDATE",
+    )?;
+    let mut families: BTreeSet<u64> = BTreeSet::new();
+    for (id, ty, parent, status) in first {
+        if let Some(pt) = PostType::from_db(&ty) {
+            if pt == PostType::Variation && parent > 0 {
+                families.insert(parent);
+            } else if pt == PostType::Product {
+                families.insert(id);
+            }
+            snap.posts.insert(
+                id,
+                PostInfo {
+                    post_type: pt,
+                    parent,
+                    status,
+                },
+            );
+        }
+    }
+    // Parents that the lock above did not cover, and every parent's variations.
+    let missing_parents: Vec<u64> = families
+        .iter()
+        .copied()
+        .filter(|p| !snap.posts.contains_key(p))
+        .collect();
+    if !families.is_empty() {
+        let sql = format!(
+            "SELECT ID, post_type, post_parent, post_status FROM {posts} \
+             WHERE (post_type = 'product_variation' AND post_parent IN ({fam})) OR ID IN ({missing}) \
+             ORDER BY ID FOR UPDATE",
+            posts = t.posts,
+            fam = id_list(families.iter().copied()),
+            missing = if missing_parents.is_empty() { "0".to_string() } else { id_list(missing_parents) },
+        );
+        let rows: Vec<(u64, String, u64, String)> = s.rows(&sql)?;
+        for (id, ty, parent, status) in rows {
+            let Some(pt) = PostType::from_db(&ty) else {
+                continue;
+            };
+            let counted = status == "publish" || status == "private";
+            if pt == PostType::Variation && families.contains(&parent) && counted {
+                snap.children.entry(parent).or_default().push(id);
+            }
+            snap.posts.entry(id).or_insert(PostInfo {
+                post_type: pt,
+                parent,
+                status,
+            });
+        }
+    }
+    // 2. Every meta row the plan can read, once.
+    let mut keys: Vec<String> = [
+        "_regular_price",
+        "_manage_stock",
+        "_stock",
+        "_stock_status",
+        "_backorders",
+    ]
+    .iter()
+    .map(|k| k.to_string())
+    .collect();
+    for term in location_terms {
+        for k in [
+            "stock",
+            "regular_price",
+            "sale_price",
+            "backorders",
+            "disabled",
+        ] {
+            keys.push(format!("_location_{k}_{term}"));
+        }
+    }
+    let all_posts: Vec<u64> = snap.posts.keys().copied().collect();
+    let rows: Vec<(u64, u64, String, Option<String>)> = rows_in(
+        s,
+        &format!(
+            "SELECT meta_id, post_id, meta_key, meta_value FROM {pm} WHERE meta_key IN ({keys}) AND post_id IN (",
+            pm = t.postmeta,
+            keys = str_list(keys.iter().map(String::as_str)),
+        ),
+        ids_parts(all_posts),
+        ") ORDER BY meta_id FOR UPDATE",
+    )?;
+    for (meta_id, post_id, key, value) in rows {
+        snap.meta
+            .entry((post_id, key))
+            .or_default()
+            .push((meta_id, value.unwrap_or_default()));
+    }
+    Ok(snap)
+}
+
+fn sync_once(s: &mut Session, items: &[Value], opts: &EngineOptions) -> Result<Report, DbFailure> {
+    let t = Tables::new(&opts.table_prefix);
+    let site = read_site(s, &t, opts)?;
+    let fields: Vec<Result<ItemFields, ItemError>> = items
+        .iter()
+        .map(|it| request::validate_item(it, &site.decimal_sep))
+        .collect();
+    let lookups = lookup(s, &t, &fields)?;
+    let resolved: Vec<Result<Resolved, ItemError>> = fields
+        .into_iter()
+        .map(|f| f.and_then(|f| lookups.resolve(f)))
+        .collect();
+    let terms: BTreeSet<u64> = resolved.iter().flatten().map(|r| r.term_id).collect();
+
+    s.exec("START TRANSACTION")?;
+    let snap = read_snapshot(s, &t, &resolved, &terms)?;
+    let plan = plan::build(
+        &resolved,
+        &snap,
+        Settings {
+            primary: site.primary,
+            threshold: site.threshold,
+        },
+    );
+    let mut report = Report {
+        rows_inserted: plan
+            .meta_writes
+            .iter()
+            .filter(|w| w.meta_id.is_none())
+            .count() as u64,
+        rows_updated: plan
+            .meta_writes
+            .iter()
+            .filter(|w| w.meta_id.is_some())
+            .count() as u64,
+        rows_deleted: plan.meta_deletes.len() as u64,
+        plan,
+    };
+    if opts.dry_run {
+        s.exec("ROLLBACK")?;
+        return Ok(report);
+    }
+    write(s, &t, &site, opts, &mut report)?;
+    s.exec("COMMIT")?;
+    Ok(report)
+}
+
+fn write(
+    s: &mut Session,
+    t: &Tables,
+    site: &Site,
+    opts: &EngineOptions,
+    report: &mut Report,
+) -> Result<(), DbFailure> {
+    let plan = &report.plan;
+    let budget = s.packet_budget;
+    // postmeta: updates (by meta_id) and inserts (meta_id NULL) in one statement kind.
+    let parts = plan.meta_writes.iter().map(|w| {
+        let mut p = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
+        p.push('(');
+        match w.meta_id {
+            Some(id) => p.push_str(&id.to_string()),
+            None => p.push_str("NULL"),
+        }
+        p.push(',');
+        p.push_str(&w.post_id.to_string());
+        p.push(',');
+        push_str_lit(&mut p, &w.key);
+        p.push(',');
+        push_str_lit(&mut p, &w.value);
+        p.push(')');
+        p
+    });
+    for sql in chunked(
+        &format!(
+            "INSERT INTO {} (meta_id, post_id, meta_key, meta_value) VALUES ",
+            t.postmeta
+        ),
+        ",",
+        " ON DUPLICATE KEY UPDATE meta_value = VALUES(meta_value)",
+        parts,
+        budget,
+    ) {
+        s.exec(&sql)?;
+    }
+    for sql in chunked(
+        &format!("DELETE FROM {} WHERE meta_id IN (", t.postmeta),
+        ",",
+        ")",
+        ids_parts(plan.meta_deletes.iter().copied()),
+        budget,
+    ) {
+        s.exec(&sql)?;
+    }
+    if site.has_lookup && !plan.lookup_writes.is_empty() {
+        // Deduplicate: the last write of a product wins.
+        let mut last: HashMap<u64, usize> = HashMap::new();
+        for (i, w) in plan.lookup_writes.iter().enumerate() {
+            last.insert(w.product_id, i);
+        }
+        let mut idx: Vec<usize> = last.into_values().collect();
+        idx.sort_unstable();
+        for chunk in idx.chunks(5_000) {
+            let mut stock_case = String::new();
+            let mut status_case = String::new();
+            let mut ids = Vec::with_capacity(chunk.len());
+            for &i in chunk {
+                let w = &plan.lookup_writes[i];
+                if let Some(q) = w.stock {
+                    stock_case.push_str(&format!(" WHEN {} THEN {}", w.product_id, q));
+                }
+                status_case.push_str(&format!(
+                    " WHEN {} THEN {}",
+                    w.product_id,
+                    str_lit(w.status)
+                ));
+                ids.push(w.product_id);
+            }
+            let stock_set = if stock_case.is_empty() {
+                String::new()
+            } else {
+                format!("stock_quantity = CASE product_id{stock_case} ELSE stock_quantity END, ")
+            };
+            s.exec(&format!(
+                "UPDATE {lookup} SET {stock_set}stock_status = CASE product_id{status_case} ELSE stock_status END \
+                 WHERE product_id IN ({ids})",
+                lookup = t.lookup,
+                ids = id_list(ids),
+            ))?;
+        }
+    }
+    if let Some(tt) = site.outofstock_tt {
+        if !plan.visibility_remove.is_empty() {
+            for sql in chunked(
+                &format!(
+                    "DELETE FROM {} WHERE term_taxonomy_id = {tt} AND object_id IN (",
+                    t.term_relationships
+                ),
+                ",",
+                ")",
+                ids_parts(plan.visibility_remove.iter().copied()),
+                budget,
+            ) {
+                s.exec(&sql)?;
+            }
+        }
+        if !plan.visibility_add.is_empty() {
+            for sql in chunked(
+                &format!(
+                    "INSERT INTO {} (object_id, term_taxonomy_id, term_order) VALUES ",
+                    t.term_relationships
+                ),
+                ",",
+                " ON DUPLICATE KEY UPDATE term_order = term_order",
+                plan.visibility_add
+                    .iter()
+                    .map(|id| format!("({id},{tt},0)")),
+                budget,
+            ) {
+                s.exec(&sql)?;
+            }
+        }
+        if !plan.visibility_add.is_empty() || !plan.visibility_remove.is_empty() {
+            // What `_update_post_term_count()` counts: published products and variations.
+            s.exec(&format!(
+                "UPDATE {tt_table} SET count = (SELECT COUNT(*) FROM {tr} tr JOIN {posts} p ON p.ID = tr.object_id \
+                 WHERE tr.term_taxonomy_id = {tt} AND p.post_status = 'publish' \
+                 AND p.post_type IN ('product','product_variation')) WHERE term_taxonomy_id = {tt}",
+                tt_table = t.term_taxonomy,
+                tr = t.term_relationships,
+                posts = t.posts,
+            ))?;
+        }
+    }
+    if !plan.modified_posts.is_empty() {
+        let gmt = match &opts.now_gmt {
+            Some(v) => str_lit(v),
+            None => "UTC_TIMESTAMP()".to_string(),
+        };
+        let local = match &opts.now_local {
+            Some(v) => str_lit(v),
+            None => format!(
+                "DATE_ADD(UTC_TIMESTAMP(), INTERVAL {} SECOND)",
+                site.gmt_offset_secs
+            ),
+        };
+        for sql in chunked(
+            &format!(
+                "UPDATE {} SET post_modified = {local}, post_modified_gmt = {gmt} WHERE ID IN (",
+                t.posts
+            ),
+            ",",
+            ")",
+            ids_parts(plan.modified_posts.iter().copied()),
+            budget,
+        ) {
+            s.exec(&sql)?;
+        }
+    }
+    Ok(())
+}

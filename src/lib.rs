@@ -1,0 +1,22 @@
+//! Native bulk inventory sync for WooCommerce multi-location stores.
+//!
+//! Where things are: `request` (parsing, field validation), `price` (integers and exact
+//! decimals), `slug` (WordPress's slug sanitizing), `resolve` (which product and location an
+//! item names), `plan` (which rows change), `sql` (SQL text), `store` (the connection),
+//! `engine` (the order of it all), `response` (the result), `error`, `options`, and `php`, the
+//! only module that touches Zend.
+
+pub mod engine;
+pub mod error;
+pub mod options;
+pub mod plan;
+pub mod price;
+pub mod request;
+pub mod resolve;
+pub mod response;
+pub mod slug;
+pub mod sql;
+pub mod store;
+
+#[cfg(not(test))]
+pub mod php;

@@ -1,0 +1,232 @@
+//! The PHP binding: the only module that touches Zend. It turns PHP values into the engine's
+//! input, the engine's result into a PHP array, and whole-request errors into exceptions of the
+//! extension's own classes. No panic crosses into PHP: the call runs under `catch_unwind`.
+
+use crate::engine;
+use crate::error::EngineError;
+use crate::options::{EngineOptions, OptValue};
+use ext_php_rs::boxed::ZBox;
+use ext_php_rs::exception::PhpException;
+use ext_php_rs::prelude::*;
+use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::zend::ce;
+use serde_json::{Map, Number, Value};
+use std::collections::HashMap;
+use std::panic::{catch_unwind, AssertUnwindSafe};
+
+/// Base class of every whole-request error; `getCode()` is the HTTP status to answer with.
+#[php_class]
+#[php(name = "Mulopimfwc\\BulkSyncException")]
+#[php(extends(ce = ce::exception, stub = "\\Exception"))]
+#[derive(Default)]
+pub struct BulkSyncException;
+
+/// The body is not JSON, has no `items`, or `items` is not an array (400, `invalid_data`).
+#[php_class]
+#[php(name = "Mulopimfwc\\InvalidDataException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct InvalidDataException;
+
+/// More items than the limit (400, `too_many_items`).
+#[php_class]
+#[php(name = "Mulopimfwc\\TooManyItemsException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct TooManyItemsException;
+
+/// The database could not be reached or the write could not complete (503).
+#[php_class]
+#[php(name = "Mulopimfwc\\DatabaseException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct DatabaseException;
+
+fn exception(e: &EngineError) -> PhpException {
+    use ext_php_rs::class::RegisteredClass;
+    let ce = match e {
+        EngineError::InvalidData(_) => InvalidDataException::get_metadata().ce(),
+        EngineError::TooManyItems { .. } => TooManyItemsException::get_metadata().ce(),
+        EngineError::Database(_) => DatabaseException::get_metadata().ce(),
+        EngineError::Config(_) => BulkSyncException::get_metadata().ce(),
+    };
+    PhpException::new(e.to_string(), i32::from(e.status()), ce)
+}
+
+const MAX_DEPTH: usize = 128;
+
+fn bad_payload(why: &str) -> EngineError {
+    EngineError::InvalidData(format!("Invalid data format: {why}."))
+}
+
+/// A PHP value as JSON. Floats keep their shortest exact text (`29.99`, not a binary expansion).
+fn to_json(z: &Zval, depth: usize) -> Result<Value, EngineError> {
+    if depth > MAX_DEPTH {
+        return Err(bad_payload("nested too deeply"));
+    }
+    let z = z.dereference();
+    if z.is_null() {
+        return Ok(Value::Null);
+    }
+    if let Some(b) = z.bool() {
+        return Ok(Value::Bool(b));
+    }
+    if let Some(l) = z.long() {
+        return Ok(Value::Number(Number::from(l)));
+    }
+    if let Some(d) = z.double() {
+        if !d.is_finite() {
+            return Ok(Value::Null);
+        }
+        return serde_json::from_str::<Number>(&format!("{d:?}"))
+            .map(Value::Number)
+            .map_err(|_| bad_payload("unreadable number"));
+    }
+    if let Some(s) = z.zend_str() {
+        return std::str::from_utf8(s.as_bytes())
+            .map(|s| Value::String(s.to_string()))
+            .map_err(|_| bad_payload("strings must be valid UTF-8"));
+    }
+    if let Some(arr) = z.array() {
+        return array_to_json(arr, depth);
+    }
+    if let Some(obj) = z.object() {
+        if let Ok(props) = obj.get_properties() {
+            let mut map = Map::new();
+            for (k, v) in props.iter() {
+                map.insert(key_string(&k), to_json(v, depth + 1)?);
+            }
+            return Ok(Value::Object(map));
+        }
+    }
+    Err(bad_payload("unsupported value"))
+}
+
+fn key_string(k: &ArrayKey<'_>) -> String {
+    match k {
+        ArrayKey::Long(i) => i.to_string(),
+        ArrayKey::String(s) => s.clone(),
+        ArrayKey::Str(s) => s.to_string(),
+        ArrayKey::ZendString(z) => String::from_utf8_lossy(z.as_bytes()).into_owned(),
+    }
+}
+
+fn array_to_json(arr: &ZendHashTable, depth: usize) -> Result<Value, EngineError> {
+    if arr.has_sequential_keys() {
+        let mut list = Vec::with_capacity(arr.len());
+        for (_, v) in arr.iter() {
+            list.push(to_json(v, depth + 1)?);
+        }
+        Ok(Value::Array(list))
+    } else {
+        let mut map = Map::new();
+        for (k, v) in arr.iter() {
+            map.insert(key_string(&k), to_json(v, depth + 1)?);
+        }
+        Ok(Value::Object(map))
+    }
+}
+
+fn options_map(arr: Option<&ZendHashTable>) -> HashMap<String, OptValue> {
+    let mut out = HashMap::new();
+    let Some(arr) = arr else { return out };
+    for (k, v) in arr.iter() {
+        let v = v.dereference();
+        let value = if let Some(b) = v.bool() {
+            OptValue::Bool(b)
+        } else if let Some(l) = v.long() {
+            OptValue::Int(l)
+        } else if let Some(d) = v.double() {
+            OptValue::Float(d)
+        } else if let Some(s) = v.zend_str() {
+            OptValue::Str(String::from_utf8_lossy(s.as_bytes()).into_owned())
+        } else {
+            OptValue::Null
+        };
+        out.insert(key_string(&k), value);
+    }
+    out
+}
+
+/// The engine's result as a PHP value.
+fn to_zval(v: &Value) -> Result<Zval, ext_php_rs::error::Error> {
+    let mut z = Zval::new();
+    match v {
+        Value::Null => z.set_null(),
+        Value::Bool(b) => z.set_bool(*b),
+        Value::Number(n) => match n.as_i64() {
+            Some(i) => z.set_long(i),
+            None => z.set_double(n.as_f64().unwrap_or(0.0)),
+        },
+        Value::String(s) => z.set_string(s, false)?,
+        Value::Array(list) => {
+            let mut ht: ZBox<ZendHashTable> =
+                ZendHashTable::with_capacity(list.len().min(u32::MAX as usize) as u32);
+            for item in list {
+                ht.push(to_zval(item)?)?;
+            }
+            z.set_hashtable(ht);
+        }
+        Value::Object(map) => {
+            let mut ht: ZBox<ZendHashTable> =
+                ZendHashTable::with_capacity(map.len().min(u32::MAX as usize) as u32);
+            for (k, item) in map {
+                ht.insert(k.as_str(), to_zval(item)?)?;
+            }
+            z.set_hashtable(ht);
+        }
+    }
+    Ok(z)
+}
+
+fn run(payload: &Zval, options: Option<&ZendHashTable>) -> Result<Value, EngineError> {
+    let opts = EngineOptions::from_map(&options_map(options))?;
+    let payload = payload.dereference();
+    if let Some(s) = payload.zend_str() {
+        return engine::run_json(s.as_bytes(), &opts);
+    }
+    if let Some(arr) = payload.array() {
+        return engine::run_value(array_to_json(arr, 0)?, &opts);
+    }
+    Err(EngineError::invalid_data())
+}
+
+/// Validates and applies a bulk inventory sync; see tests/contract/README.md for the contract.
+///
+/// @param string|array $payload The raw JSON body, or the same structure as an array.
+/// @param array $options Database settings, table prefix, limits and option overrides.
+/// @return array The response body plus changed ids and WooCommerce stock changes.
+#[php_function]
+#[php(name = "mulopimfwc_bulk_sync")]
+pub fn mulopimfwc_bulk_sync(payload: &Zval, options: Option<&ZendHashTable>) -> PhpResult<Zval> {
+    let outcome = catch_unwind(AssertUnwindSafe(|| run(payload, options)));
+    match outcome {
+        Ok(Ok(value)) => to_zval(&value).map_err(|_| {
+            exception(&EngineError::Config(
+                "The result could not be returned to PHP.".into(),
+            ))
+        }),
+        Ok(Err(e)) => Err(exception(&e)),
+        Err(_) => Err(exception(&EngineError::Config(
+            "Internal error in the bulk sync engine; nothing was written.".into(),
+        ))),
+    }
+}
+
+/// The extension's version, for diagnostics (`php --re mulopimfwc`).
+#[php_function]
+#[php(name = "mulopimfwc_engine_version")]
+pub fn mulopimfwc_engine_version() -> &'static str {
+    env!("CARGO_PKG_VERSION")
+}
+
+#[php_module]
+pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
+    module
+        .class::<BulkSyncException>()
+        .class::<InvalidDataException>()
+        .class::<TooManyItemsException>()
+        .class::<DatabaseException>()
+        .function(wrap_function!(mulopimfwc_bulk_sync))
+        .function(wrap_function!(mulopimfwc_engine_version))
+}

@@ -1,0 +1,599 @@
+//! The write plan: from the resolved items and the rows read inside the transaction, decide
+//! every row to insert, update or delete, and what follows into WooCommerce's own stock. Pure:
+//! no I/O, so every rule here is unit-tested without a database.
+
+use crate::error::ItemError;
+use crate::options::Primary;
+use crate::price::stored_price_value;
+use crate::resolve::{PostInfo, PostType, Resolved};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
+
+/// The rows read inside the transaction.
+#[derive(Debug, Default)]
+pub struct Snapshot {
+    /// Every post involved: the items' products, their parents and the parents' variations.
+    pub posts: HashMap<u64, PostInfo>,
+    /// Parent → its variations that WooCommerce counts (`publish` and `private`).
+    pub children: HashMap<u64, Vec<u64>>,
+    /// (post, key) → rows (meta_id, value), lowest meta_id first.
+    pub meta: HashMap<(u64, String), Vec<(u64, String)>>,
+}
+
+/// Site settings the plan depends on.
+#[derive(Debug, Clone, Copy)]
+pub struct Settings {
+    pub primary: Primary,
+    /// `absint(woocommerce_notify_no_stock_amount)`.
+    pub threshold: i64,
+}
+
+/// One `postmeta` write: an update of `meta_id`, or an insert when `meta_id` is `None`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct MetaWrite {
+    pub meta_id: Option<u64>,
+    pub post_id: u64,
+    pub key: String,
+    pub value: String,
+}
+
+/// WooCommerce's own stock or stock status of one product changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StockChange {
+    pub product_id: u64,
+    pub parent_id: u64,
+    /// `product`, `variation`, or `variable` (a parent whose status follows its variations).
+    pub kind: &'static str,
+    pub old_stock: Option<String>,
+    pub new_stock: Option<String>,
+    pub old_status: Option<String>,
+    pub new_status: String,
+}
+
+/// A `wc_product_meta_lookup` change.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LookupWrite {
+    pub product_id: u64,
+    pub stock: Option<i64>,
+    pub status: &'static str,
+}
+
+/// Everything the write step does, and what the response reports.
+#[derive(Debug, Default)]
+pub struct Plan {
+    pub outcomes: Vec<Result<(), ItemError>>,
+    pub meta_writes: Vec<MetaWrite>,
+    pub meta_deletes: Vec<u64>,
+    pub lookup_writes: Vec<LookupWrite>,
+    pub visibility_add: Vec<u64>,
+    pub visibility_remove: Vec<u64>,
+    /// Posts whose `post_modified` WooCommerce's save would bump.
+    pub modified_posts: BTreeSet<u64>,
+    pub changed_ids: BTreeSet<u64>,
+    pub stock_changes: Vec<StockChange>,
+}
+
+struct State<'a> {
+    snap: &'a Snapshot,
+    /// Values decided so far, in key order (what the write step applies).
+    writes: BTreeMap<(u64, String), String>,
+}
+
+impl<'a> State<'a> {
+    fn get(&self, post: u64, key: &str) -> Option<&str> {
+        if let Some(v) = self.writes.get(&(post, key.to_string())) {
+            return Some(v.as_str());
+        }
+        self.snap
+            .meta
+            .get(&(post, key.to_string()))
+            .and_then(|rows| rows.first())
+            .map(|(_, v)| v.as_str())
+    }
+
+    fn set(&mut self, post: u64, key: String, value: String) {
+        self.writes.insert((post, key), value);
+    }
+}
+
+fn status_for(stock: i64, backorders: Option<&str>, threshold: i64) -> &'static str {
+    if stock > threshold {
+        "instock"
+    } else if backorders.unwrap_or("no") != "no" {
+        "onbackorder"
+    } else {
+        "outofstock"
+    }
+}
+
+/// WooCommerce reads `_stock` with `wc_stock_amount()`: the number, whatever its text.
+fn same_stock(old: Option<&str>, new: i64) -> bool {
+    old.and_then(|o| o.trim().parse::<f64>().ok())
+        .is_some_and(|o| o == new as f64)
+}
+
+/// Checks the sale-below-regular rule for an item against the state before it.
+fn check_prices(st: &State<'_>, r: &Resolved) -> Result<(), ItemError> {
+    let f = &r.fields;
+    if f.regular_price.is_none() && f.sale_price.is_none() {
+        return Ok(());
+    }
+    let (post, t) = (r.post_id, r.term_id);
+    let product_regular = st.get(post, "_regular_price").and_then(stored_price_value);
+    let regular = match &f.regular_price {
+        Some(p) => p.value.or(product_regular),
+        None => st
+            .get(post, &format!("_location_regular_price_{t}"))
+            .and_then(stored_price_value)
+            .or(product_regular),
+    };
+    let sale = match &f.sale_price {
+        Some(p) => p.value,
+        None => st
+            .get(post, &format!("_location_sale_price_{t}"))
+            .and_then(stored_price_value),
+    };
+    match (sale, regular) {
+        (Some(s), Some(rg)) if s >= rg => {
+            let sale_given = f.sale_price.as_ref().is_some_and(|p| p.value.is_some());
+            Err(if sale_given {
+                ItemError::SALE_NOT_BELOW_REGULAR
+            } else {
+                ItemError::REGULAR_NOT_ABOVE_SALE
+            })
+        }
+        _ => Ok(()),
+    }
+}
+
+/// The post whose WooCommerce stock an item's stock sets, as `wc_update_product_stock()`
+/// chooses it: the product itself when it manages stock, a variation's parent when the parent
+/// manages it for the variation, else none.
+fn stock_target(st: &State<'_>, post: u64) -> Option<u64> {
+    let info = st.snap.posts.get(&post)?;
+    if st.get(post, "_manage_stock") == Some("yes") {
+        return Some(post);
+    }
+    if info.post_type == PostType::Variation
+        && info.parent > 0
+        && st.get(info.parent, "_manage_stock") == Some("yes")
+    {
+        return Some(info.parent);
+    }
+    None
+}
+
+/// Builds the plan. `items` are in request order; failed ones stay failed.
+pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: Settings) -> Plan {
+    let mut st = State {
+        snap,
+        writes: BTreeMap::new(),
+    };
+    let mut plan = Plan::default();
+    // Target → final stock, in order of first appearance (the last item wins).
+    let mut targets: Vec<u64> = Vec::new();
+    let mut target_stock: HashMap<u64, i64> = HashMap::new();
+
+    for item in items {
+        let r = match item {
+            Err(e) => {
+                plan.outcomes.push(Err(*e));
+                continue;
+            }
+            Ok(r) => r,
+        };
+        if !snap.posts.contains_key(&r.post_id) {
+            // Deleted between the lookup and the transaction.
+            plan.outcomes.push(Err(ItemError::PRODUCT_NOT_FOUND_ID));
+            continue;
+        }
+        if let Err(e) = check_prices(&st, r) {
+            plan.outcomes.push(Err(e));
+            continue;
+        }
+        let (post, t, f) = (r.post_id, r.term_id, &r.fields);
+        st.set(post, format!("_location_stock_{t}"), f.stock.to_string());
+        if let Some(p) = &f.regular_price {
+            st.set(post, format!("_location_regular_price_{t}"), p.text.clone());
+        }
+        if let Some(p) = &f.sale_price {
+            st.set(post, format!("_location_sale_price_{t}"), p.text.clone());
+        }
+        if let Some(b) = f.backorders {
+            st.set(post, format!("_location_backorders_{t}"), b.as_str().into());
+        }
+        if let Some(d) = f.disabled {
+            st.set(
+                post,
+                format!("_location_disabled_{t}"),
+                if d { "yes" } else { "no" }.into(),
+            );
+        }
+        plan.changed_ids.insert(post);
+        if settings.primary.follows(t) {
+            if let Some(target) = stock_target(&st, post) {
+                if target_stock.insert(target, f.stock).is_none() {
+                    targets.push(target);
+                }
+            }
+        }
+        plan.outcomes.push(Ok(()));
+    }
+
+    apply_main_stock(&mut st, &mut plan, &targets, &target_stock, settings);
+    finish_meta(&st, &mut plan);
+    plan
+}
+
+fn set_status(
+    st: &mut State<'_>,
+    plan: &mut Plan,
+    post: u64,
+    status: &'static str,
+    visibility: bool,
+) -> Option<String> {
+    let old = st.get(post, "_stock_status").map(str::to_string);
+    if old.as_deref() != Some(status) {
+        st.set(post, "_stock_status".into(), status.into());
+        if visibility {
+            if status == "outofstock" {
+                plan.visibility_add.push(post);
+            } else {
+                plan.visibility_remove.push(post);
+            }
+        }
+    }
+    old
+}
+
+fn apply_main_stock(
+    st: &mut State<'_>,
+    plan: &mut Plan,
+    targets: &[u64],
+    target_stock: &HashMap<u64, i64>,
+    settings: Settings,
+) {
+    let snap = st.snap;
+    let mut parents_to_sync: Vec<u64> = Vec::new();
+    for &target in targets {
+        let Some(&stock) = target_stock.get(&target) else {
+            continue;
+        };
+        let Some(info) = snap.posts.get(&target) else {
+            continue;
+        };
+        let old_stock = st.get(target, "_stock").map(str::to_string);
+        if !same_stock(old_stock.as_deref(), stock)
+            || old_stock.as_deref() != Some(&stock.to_string())
+        {
+            st.set(target, "_stock".into(), stock.to_string());
+        }
+        let status = status_for(stock, st.get(target, "_backorders"), settings.threshold);
+        let old_status = set_status(st, plan, target, status, true);
+        plan.lookup_writes.push(LookupWrite {
+            product_id: target,
+            stock: Some(stock),
+            status,
+        });
+        plan.modified_posts.insert(target);
+        plan.changed_ids.insert(target);
+        let is_variation = info.post_type == PostType::Variation;
+        if !same_stock(old_stock.as_deref(), stock) || old_status.as_deref() != Some(status) {
+            plan.stock_changes.push(StockChange {
+                product_id: target,
+                parent_id: if is_variation { info.parent } else { 0 },
+                kind: if is_variation { "variation" } else { "product" },
+                old_stock,
+                new_stock: Some(stock.to_string()),
+                old_status,
+                new_status: status.into(),
+            });
+        }
+        if is_variation && info.parent > 0 && !parents_to_sync.contains(&info.parent) {
+            parents_to_sync.push(info.parent);
+        }
+        // A variable product that manages stock hands its status to the variations it manages
+        // (WooCommerce's `sync_managed_variation_stock_status()`).
+        if let Some(children) = snap.children.get(&target) {
+            for &child in children {
+                let managed_by_parent = st.get(child, "_manage_stock").is_some_and(|v| v != "yes");
+                if managed_by_parent && st.get(child, "_stock_status") != Some(status) {
+                    st.set(child, "_stock_status".into(), status.into());
+                    plan.lookup_writes.push(LookupWrite {
+                        product_id: child,
+                        stock: None,
+                        status,
+                    });
+                    plan.changed_ids.insert(child);
+                }
+            }
+        }
+    }
+
+    // A variable parent that does not manage stock takes its status from its variations.
+    for parent in parents_to_sync {
+        plan.modified_posts.insert(parent);
+        plan.changed_ids.insert(parent);
+        if st.get(parent, "_manage_stock") == Some("yes") {
+            continue;
+        }
+        let children = snap.children.get(&parent).map(Vec::as_slice).unwrap_or(&[]);
+        let has = |s: &str| {
+            children
+                .iter()
+                .any(|&c| st.get(c, "_stock_status") == Some(s))
+        };
+        let status = if has("instock") {
+            "instock"
+        } else if has("onbackorder") {
+            "onbackorder"
+        } else {
+            "outofstock"
+        };
+        let old_status = set_status(st, plan, parent, status, true);
+        if old_status.as_deref() != Some(status) {
+            plan.lookup_writes.push(LookupWrite {
+                product_id: parent,
+                stock: None,
+                status,
+            });
+            plan.stock_changes.push(StockChange {
+                product_id: parent,
+                parent_id: 0,
+                kind: "variable",
+                old_stock: None,
+                new_stock: None,
+                old_status,
+                new_status: status.into(),
+            });
+        }
+    }
+}
+
+/// Turns the decided values into row writes: update the first existing row when its value
+/// differs, insert where none exists, delete any extra rows of the same key.
+fn finish_meta(st: &State<'_>, plan: &mut Plan) {
+    for ((post, key), value) in &st.writes {
+        match st.snap.meta.get(&(*post, key.clone())) {
+            Some(rows) if !rows.is_empty() => {
+                let (first_id, first_value) = &rows[0];
+                if first_value != value {
+                    plan.meta_writes.push(MetaWrite {
+                        meta_id: Some(*first_id),
+                        post_id: *post,
+                        key: key.clone(),
+                        value: value.clone(),
+                    });
+                }
+                plan.meta_deletes
+                    .extend(rows[1..].iter().map(|(id, _)| *id));
+            }
+            _ => plan.meta_writes.push(MetaWrite {
+                meta_id: None,
+                post_id: *post,
+                key: key.clone(),
+                value: value.clone(),
+            }),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::price::{parse_price, PriceSource};
+    use crate::request::{ItemFields, LocationRef};
+
+    fn info(t: PostType, parent: u64) -> PostInfo {
+        PostInfo {
+            post_type: t,
+            parent,
+            status: "publish".into(),
+        }
+    }
+
+    fn item(
+        post: u64,
+        term: u64,
+        stock: i64,
+        reg: Option<&str>,
+        sale: Option<&str>,
+    ) -> Result<Resolved, ItemError> {
+        let p = |s: &str| parse_price(PriceSource::Text(s), ".");
+        Ok(Resolved {
+            post_id: post,
+            term_id: term,
+            fields: ItemFields {
+                product_id: Some(post),
+                sku: None,
+                location: LocationRef {
+                    id: Some(term),
+                    slug: None,
+                },
+                stock,
+                regular_price: reg.and_then(p),
+                sale_price: sale.and_then(p),
+                backorders: None,
+                disabled: None,
+            },
+        })
+    }
+
+    type MetaRows<'a> = &'a [(u64, &'a str, &'a [(u64, &'a str)])];
+
+    fn snap(meta: MetaRows<'_>) -> Snapshot {
+        let mut s = Snapshot::default();
+        s.posts.insert(1, info(PostType::Product, 0));
+        s.posts.insert(2, info(PostType::Product, 0));
+        s.posts.insert(3, info(PostType::Variation, 2));
+        s.posts.insert(4, info(PostType::Variation, 2));
+        s.children.insert(2, vec![3, 4]);
+        for (post, key, rows) in meta {
+            s.meta.insert(
+                (*post, key.to_string()),
+                rows.iter().map(|(id, v)| (*id, v.to_string())).collect(),
+            );
+        }
+        s
+    }
+
+    const ALL: Settings = Settings {
+        primary: Primary::Unset,
+        threshold: 0,
+    };
+
+    fn value<'a>(p: &'a Plan, post: u64, key: &str) -> Option<&'a str> {
+        p.meta_writes
+            .iter()
+            .rev()
+            .find(|w| w.post_id == post && w.key == key)
+            .map(|w| w.value.as_str())
+    }
+
+    #[test]
+    fn location_meta_insert_update_and_dedupe() {
+        let s = snap(&[(1, "_location_stock_5", &[(100, "3"), (101, "4")])]);
+        let p = build(&[item(1, 5, 7, Some("9.99"), None)], &s, ALL);
+        assert_eq!(p.outcomes, vec![Ok(())]);
+        let stock = p
+            .meta_writes
+            .iter()
+            .find(|w| w.key == "_location_stock_5")
+            .expect("stock row");
+        assert_eq!(stock.meta_id, Some(100));
+        assert_eq!(stock.value, "7");
+        assert_eq!(p.meta_deletes, vec![101]);
+        assert_eq!(value(&p, 1, "_location_regular_price_5"), Some("9.99"));
+        // Not managing stock: WooCommerce's stock is left alone.
+        assert!(p.stock_changes.is_empty() && p.lookup_writes.is_empty());
+    }
+
+    #[test]
+    fn sale_rule() {
+        let s = snap(&[
+            (1, "_regular_price", &[(1, "20.00")]),
+            (1, "_location_sale_price_5", &[(2, "15")]),
+        ]);
+        let codes = |it| build(&[it], &s, ALL).outcomes[0].map_err(|e| e.field);
+        assert_eq!(codes(item(1, 5, 1, None, Some("19.99"))), Ok(()));
+        assert_eq!(codes(item(1, 5, 1, None, Some("20.00"))), Err("sale_price"));
+        assert_eq!(
+            codes(item(1, 5, 1, Some("15.00"), None)),
+            Err("regular_price")
+        );
+        assert_eq!(codes(item(1, 5, 1, Some("15.00"), Some("10"))), Ok(()));
+        assert_eq!(codes(item(1, 5, 1, Some("15.00"), Some(""))), Ok(()));
+        assert_eq!(
+            codes(item(1, 5, 1, Some(""), Some("25"))),
+            Err("sale_price")
+        );
+        assert_eq!(codes(item(2, 5, 1, None, Some("1000"))), Ok(()));
+        // A failed item writes nothing.
+        let p = build(&[item(1, 5, 9, None, Some("30"))], &s, ALL);
+        assert!(p.meta_writes.is_empty());
+    }
+
+    #[test]
+    fn last_item_wins_and_sees_the_earlier_one() {
+        let s = snap(&[]);
+        let p = build(
+            &[
+                item(1, 5, 1, Some("10"), None),
+                item(1, 5, 2, None, Some("9.50")),
+            ],
+            &s,
+            ALL,
+        );
+        assert_eq!(p.outcomes, vec![Ok(()), Ok(())]);
+        assert_eq!(value(&p, 1, "_location_stock_5"), Some("2"));
+        let rows = p
+            .meta_writes
+            .iter()
+            .filter(|w| w.key == "_location_stock_5")
+            .count();
+        assert_eq!(rows, 1);
+    }
+
+    #[test]
+    fn main_stock_and_status() {
+        let s = snap(&[
+            (1, "_manage_stock", &[(1, "yes")]),
+            (1, "_stock", &[(2, "5.000000")]),
+            (1, "_stock_status", &[(3, "instock")]),
+            (1, "_backorders", &[(4, "no")]),
+        ]);
+        let p = build(&[item(1, 5, 0, None, None)], &s, ALL);
+        assert_eq!(value(&p, 1, "_stock"), Some("0"));
+        assert_eq!(value(&p, 1, "_stock_status"), Some("outofstock"));
+        assert_eq!(p.visibility_add, vec![1]);
+        assert!(p.modified_posts.contains(&1));
+        assert_eq!(p.stock_changes[0].old_stock.as_deref(), Some("5.000000"));
+        // Threshold 2: stock 2 is not above it.
+        let p = build(
+            &[item(1, 5, 2, None, None)],
+            &s,
+            Settings {
+                primary: Primary::Unset,
+                threshold: 2,
+            },
+        );
+        assert_eq!(value(&p, 1, "_stock_status"), Some("outofstock"));
+        // Not the primary location: nothing follows.
+        let p = build(
+            &[item(1, 5, 0, None, None)],
+            &s,
+            Settings {
+                primary: Primary::Term(6),
+                threshold: 0,
+            },
+        );
+        assert!(p.stock_changes.is_empty() && value(&p, 1, "_stock").is_none());
+        let p = build(
+            &[item(1, 5, 0, None, None)],
+            &s,
+            Settings {
+                primary: Primary::Nothing,
+                threshold: 0,
+            },
+        );
+        assert!(p.stock_changes.is_empty());
+    }
+
+    #[test]
+    fn variation_and_parent() {
+        let s = snap(&[
+            (3, "_manage_stock", &[(1, "yes")]),
+            (3, "_stock_status", &[(2, "instock")]),
+            (4, "_manage_stock", &[(3, "yes")]),
+            (4, "_stock_status", &[(4, "outofstock")]),
+            (4, "_backorders", &[(5, "notify")]),
+            (2, "_stock_status", &[(6, "instock")]),
+        ]);
+        let p = build(&[item(3, 5, 0, None, None)], &s, ALL);
+        assert_eq!(value(&p, 3, "_stock_status"), Some("outofstock"));
+        assert_eq!(value(&p, 2, "_stock_status"), Some("outofstock"));
+        assert!(p.modified_posts.contains(&2));
+        let p = build(
+            &[item(3, 5, 0, None, None), item(4, 5, 0, None, None)],
+            &s,
+            ALL,
+        );
+        assert_eq!(value(&p, 4, "_stock_status"), Some("onbackorder"));
+        assert_eq!(value(&p, 2, "_stock_status"), Some("onbackorder"));
+    }
+
+    #[test]
+    fn variation_managed_by_parent() {
+        let s = snap(&[
+            (2, "_manage_stock", &[(1, "yes")]),
+            (2, "_stock", &[(2, "10")]),
+            (3, "_manage_stock", &[(3, "no")]),
+            (4, "_manage_stock", &[(4, "yes")]),
+        ]);
+        let p = build(&[item(3, 5, 0, None, None)], &s, ALL);
+        assert_eq!(value(&p, 2, "_stock"), Some("0"));
+        assert_eq!(value(&p, 2, "_stock_status"), Some("outofstock"));
+        assert_eq!(value(&p, 3, "_stock_status"), Some("outofstock"));
+        assert_eq!(value(&p, 4, "_stock_status"), None);
+        assert!(value(&p, 3, "_stock").is_none());
+    }
+}

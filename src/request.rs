@@ -1,0 +1,310 @@
+//! The request: parsing the body and validating each item's fields (no database involved).
+
+use crate::error::{EngineError, ItemError};
+use crate::price::{
+    parse_positive_id, parse_price, parse_stock_number, parse_stock_text, Price, PriceSource,
+};
+use crate::slug::sanitize_location_slug;
+use serde_json::Value;
+
+/// `backorders` values the location plugin understands.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backorders {
+    No,
+    Notify,
+    Yes,
+}
+
+impl Backorders {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Backorders::No => "no",
+            Backorders::Notify => "notify",
+            Backorders::Yes => "yes",
+        }
+    }
+}
+
+/// How the item names its location.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LocationRef {
+    pub id: Option<u64>,
+    /// The slug after WordPress's sanitizing; `Some(None)` when it sanitizes to nothing.
+    pub slug: Option<Option<String>>,
+}
+
+/// An item whose fields are well-formed; products and locations are not resolved yet.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ItemFields {
+    pub product_id: Option<u64>,
+    pub sku: Option<String>,
+    pub location: LocationRef,
+    pub stock: i64,
+    pub regular_price: Option<Price>,
+    pub sale_price: Option<Price>,
+    pub backorders: Option<Backorders>,
+    pub disabled: Option<bool>,
+}
+
+/// Parses the raw JSON body into the list of items. Whole-request errors only.
+pub fn parse_body(body: &[u8]) -> Result<Vec<Value>, EngineError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| EngineError::invalid_data())?;
+    items_of(value)
+}
+
+/// Takes the `items` array out of a decoded body.
+pub fn items_of(value: Value) -> Result<Vec<Value>, EngineError> {
+    match value {
+        Value::Object(mut map) => match map.remove("items") {
+            Some(Value::Array(items)) => Ok(items),
+            _ => Err(EngineError::invalid_data()),
+        },
+        _ => Err(EngineError::invalid_data()),
+    }
+}
+
+/// Absent, `null` and `""` all mean "not given" for identifiers.
+fn given<'a>(item: &'a serde_json::Map<String, Value>, key: &str) -> Option<&'a Value> {
+    match item.get(key) {
+        None | Some(Value::Null) => None,
+        Some(Value::String(s)) if s.is_empty() => None,
+        Some(v) => Some(v),
+    }
+}
+
+fn positive_id(v: &Value) -> Option<u64> {
+    match v {
+        Value::Number(n) => parse_positive_id(&n.to_string(), false),
+        Value::String(s) => parse_positive_id(s, true),
+        _ => None,
+    }
+}
+
+fn sku_text(v: &Value) -> Option<String> {
+    match v {
+        Value::String(s) => Some(s.clone()),
+        Value::Number(n) => {
+            let t = n.to_string();
+            parse_stock_number(&t).map(|_| t)
+        }
+        _ => None,
+    }
+}
+
+fn stock(v: &Value) -> Option<i64> {
+    match v {
+        Value::Number(n) => parse_stock_number(&n.to_string()),
+        Value::String(s) => parse_stock_text(s),
+        _ => None,
+    }
+}
+
+fn price(v: &Value, decimal_sep: &str) -> Option<Price> {
+    match v {
+        Value::Number(n) => parse_price(PriceSource::Number(&n.to_string()), decimal_sep),
+        Value::String(s) => parse_price(PriceSource::Text(s), decimal_sep),
+        _ => None,
+    }
+}
+
+/// Validates one item's fields, in the documented order; the first failing rule is reported.
+pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, ItemError> {
+    let obj = item.as_object().ok_or(ItemError::INVALID_ITEM)?;
+
+    let pid = given(obj, "product_id");
+    let sku = given(obj, "sku");
+    if pid.is_none() && sku.is_none() {
+        return Err(ItemError::MISSING_PRODUCT);
+    }
+    let product_id = pid
+        .map(|v| positive_id(v).ok_or(ItemError::INVALID_PRODUCT_ID))
+        .transpose()?;
+    let sku = sku
+        .map(|v| sku_text(v).ok_or(ItemError::INVALID_SKU))
+        .transpose()?;
+
+    let lid = given(obj, "location_id");
+    let slug = given(obj, "location_slug");
+    if lid.is_none() && slug.is_none() {
+        return Err(ItemError::MISSING_LOCATION);
+    }
+    let location_id = lid
+        .map(|v| positive_id(v).ok_or(ItemError::INVALID_LOCATION_ID))
+        .transpose()?;
+    let slug = slug
+        .map(|v| match v {
+            Value::String(s) => Ok(sanitize_location_slug(s)),
+            _ => Err(ItemError::INVALID_LOCATION_SLUG),
+        })
+        .transpose()?;
+
+    let stock = match obj.get("stock") {
+        None => return Err(ItemError::MISSING_STOCK),
+        Some(v) => stock(v).ok_or(ItemError::INVALID_STOCK)?,
+    };
+
+    let regular_price = obj
+        .get("regular_price")
+        .map(|v| price(v, decimal_sep).ok_or(ItemError::INVALID_REGULAR_PRICE))
+        .transpose()?;
+    let sale_price = obj
+        .get("sale_price")
+        .map(|v| price(v, decimal_sep).ok_or(ItemError::INVALID_SALE_PRICE))
+        .transpose()?;
+
+    let backorders = obj
+        .get("backorders")
+        .map(|v| match v.as_str() {
+            Some("no") => Ok(Backorders::No),
+            Some("notify") => Ok(Backorders::Notify),
+            Some("yes") => Ok(Backorders::Yes),
+            _ => Err(ItemError::INVALID_BACKORDERS),
+        })
+        .transpose()?;
+    let disabled = obj
+        .get("disabled")
+        .map(|v| v.as_bool().ok_or(ItemError::INVALID_DISABLED))
+        .transpose()?;
+
+    Ok(ItemFields {
+        product_id,
+        sku,
+        location: LocationRef {
+            id: location_id,
+            slug,
+        },
+        stock,
+        regular_price,
+        sale_price,
+        backorders,
+        disabled,
+    })
+}
+
+/// Normalizes a SKU the way WooCommerce's lookup compares it (case-insensitive, trailing
+/// spaces ignored, as MySQL's `_ci` PAD SPACE collations do).
+pub fn sku_key(sku: &str) -> String {
+    sku.trim_end_matches(' ').to_lowercase()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    fn v(s: &str) -> Value {
+        serde_json::from_str(s).expect("test JSON")
+    }
+
+    #[test]
+    fn body_shapes() {
+        assert!(parse_body(b"{\"items\": []}").is_ok());
+        for bad in [
+            &b"not json"[..],
+            b"[]",
+            b"{}",
+            b"{\"items\": {}}",
+            b"{\"items\": \"x\"}",
+            b"{\"items\": null}",
+            b"{\"items\": 3}",
+            b"{\"items\": [",
+            b"\xff\xfe",
+        ] {
+            assert_eq!(parse_body(bad), Err(EngineError::invalid_data()));
+        }
+    }
+
+    #[test]
+    fn deep_nesting_is_an_error_not_a_crash() {
+        let mut s = String::from("{\"items\": [");
+        s.push_str(&"[".repeat(100_000));
+        assert!(parse_body(s.as_bytes()).is_err());
+    }
+
+    #[test]
+    fn identifiers() {
+        let ok = validate_item(
+            &json!({"product_id": "12", "location_id": 5, "stock": 1}),
+            ".",
+        )
+        .expect("valid");
+        assert_eq!(ok.product_id, Some(12));
+        assert_eq!(ok.location.id, Some(5));
+        let e = |s: &str| validate_item(&v(s), ".").err().map(|e| e.code);
+        assert_eq!(e(r#"{"location_id":1,"stock":1}"#), Some("missing_product"));
+        assert_eq!(
+            e(r#"{"sku":"","product_id":null,"location_id":1,"stock":1}"#),
+            Some("missing_product")
+        );
+        assert_eq!(e(r#"{"sku":"A","stock":1}"#), Some("missing_location"));
+        for bad in ["10.9", "-11", "\"abc\"", "0", "true", "[1]"] {
+            assert_eq!(
+                e(&format!(
+                    r#"{{"product_id":{bad},"location_id":1,"stock":1}}"#
+                )),
+                Some("invalid_product_id"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            e(r#"{"sku":["A"],"location_id":1,"stock":1}"#),
+            Some("invalid_sku")
+        );
+        assert_eq!(
+            e(r#"{"sku":"A","location_slug":5,"stock":1}"#),
+            Some("invalid_location_slug")
+        );
+        assert_eq!(e(r#"[1]"#), Some("invalid_item"));
+    }
+
+    #[test]
+    fn stock_and_prices() {
+        let e = |s: &str| validate_item(&v(s), ".").err().map(|e| e.code);
+        let base = r#""sku":"A","location_id":1"#;
+        assert_eq!(e(&format!("{{{base}}}")), Some("missing_stock"));
+        for bad in [
+            "1.5", "\"abc\"", "\"1e3\"", "\"0x1A\"", "true", "null", "\"\"", "[3]", "1e3",
+        ] {
+            assert_eq!(
+                e(&format!("{{{base},\"stock\":{bad}}}")),
+                Some("invalid_stock"),
+                "{bad}"
+            );
+        }
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"regular_price\":\"-3\"}}")),
+            Some("invalid_regular_price")
+        );
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"sale_price\":true}}")),
+            Some("invalid_sale_price")
+        );
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"backorders\":\"Yes\"}}")),
+            Some("invalid_backorders")
+        );
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"disabled\":\"false\"}}")),
+            Some("invalid_disabled")
+        );
+        let ok = validate_item(
+            &v(&format!(
+                "{{{base},\"stock\":\" -4 \",\"regular_price\":0.30000000000000004,\"disabled\":false}}"
+            )),
+            ".",
+        )
+        .expect("valid");
+        assert_eq!(ok.stock, -4);
+        assert_eq!(
+            ok.regular_price.map(|p| p.text).as_deref(),
+            Some("0.30000000000000004")
+        );
+        assert_eq!(ok.disabled, Some(false));
+    }
+
+    #[test]
+    fn sku_keys() {
+        assert_eq!(sku_key("Prod-001  "), sku_key("prod-001"));
+        assert_ne!(sku_key(" prod-001"), sku_key("prod-001"));
+    }
+}

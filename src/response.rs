@@ -1,0 +1,77 @@
+//! The response: the seed's body (`success`, `message`, `results`) plus what the PHP side needs
+//! afterwards (changed ids, WooCommerce stock changes) and a few figures.
+
+use crate::engine::Report;
+use serde_json::{json, Value};
+
+/// Figures about how the request ran.
+#[derive(Debug, Clone, Copy)]
+pub struct Stats {
+    pub statements: u64,
+    pub attempts: u32,
+}
+
+/// `Processed N items. S succeeded, F failed.`
+pub fn summary(total: usize, ok: usize, failed: usize) -> String {
+    format!("Processed {total} items. {ok} succeeded, {failed} failed.")
+}
+
+pub fn build(report: &Report, stats: Stats, dry_run: bool) -> Value {
+    let plan = &report.plan;
+    let mut errors = Vec::new();
+    let mut items_failed = Vec::new();
+    for (i, outcome) in plan.outcomes.iter().enumerate() {
+        if let Err(e) = outcome {
+            let index = i + 1;
+            errors.push(Value::String(format!("Item {index}: {}", e.message)));
+            items_failed.push(json!({
+                "index": index,
+                "code": e.code,
+                "field": e.field,
+                "message": e.message,
+            }));
+        }
+    }
+    let failed = items_failed.len();
+    let total = plan.outcomes.len();
+    let ok = total - failed;
+    let stock_changes: Vec<Value> = plan
+        .stock_changes
+        .iter()
+        .map(|c| {
+            json!({
+                "product_id": c.product_id,
+                "parent_id": c.parent_id,
+                "type": c.kind,
+                "old_stock": c.old_stock,
+                "new_stock": c.new_stock,
+                "old_status": c.old_status,
+                "new_status": c.new_status,
+            })
+        })
+        .collect();
+    json!({
+        "success": true,
+        "message": summary(total, ok, failed),
+        "results": {
+            "success": ok,
+            "failed": failed,
+            "errors": errors,
+            "items_failed": items_failed,
+        },
+        "changed_product_ids": plan.changed_ids.iter().collect::<Vec<_>>(),
+        "stock_changes": stock_changes,
+        "dry_run": dry_run,
+        "changes": {
+            "meta_rows_inserted": report.rows_inserted,
+            "meta_rows_updated": report.rows_updated,
+            "meta_rows_deleted": report.rows_deleted,
+            "main_stock_updates": plan.lookup_writes.iter().filter(|w| w.stock.is_some()).count(),
+        },
+        "engine": "native",
+        "stats": {
+            "statements": stats.statements,
+            "attempts": stats.attempts,
+        },
+    })
+}
