@@ -90,11 +90,11 @@ struct Site {
 
 fn read_site(s: &mut Session, t: &Tables, opts: &EngineOptions) -> Result<Site, DbFailure> {
     let sql = format!(
-        "SELECT 'o', option_name, option_value FROM {opt} WHERE option_name IN ({names}) \
-         UNION ALL SELECT 't', CAST(tt.term_taxonomy_id AS CHAR), '' FROM {tt} tt \
+        "SELECT 'o', CAST(option_name AS BINARY), CAST(option_value AS BINARY) FROM {opt} WHERE option_name IN ({names}) \
+         UNION ALL SELECT 't', CAST(tt.term_taxonomy_id AS BINARY), '' FROM {tt} tt \
            JOIN {terms} t ON t.term_id = tt.term_id \
            WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' \
-         UNION ALL SELECT 'l', CAST(COUNT(*) AS CHAR), '' FROM information_schema.TABLES \
+         UNION ALL SELECT 'l', CAST(COUNT(*) AS BINARY), '' FROM information_schema.TABLES \
            WHERE TABLE_SCHEMA = DATABASE() AND TABLE_NAME = {lookup}",
         opt = t.options,
         tt = t.term_taxonomy,
@@ -107,11 +107,12 @@ fn read_site(s: &mut Session, t: &Tables, opts: &EngineOptions) -> Result<Site, 
         ]),
         lookup = str_lit(&format!("{}wc_product_meta_lookup", t.prefix)),
     );
-    let rows: Vec<(String, String, Vec<u8>)> = s.rows(&sql)?;
+    let rows: Vec<(String, Vec<u8>, Vec<u8>)> = s.rows(&sql)?;
     let mut options: HashMap<String, OptValue> = HashMap::new();
     let mut outofstock_tt = None;
     let mut has_lookup = false;
     for (kind, a, b) in rows {
+        let a = String::from_utf8_lossy(&a).into_owned();
         match kind.as_str() {
             "o" => {
                 options.insert(a, OptValue::Str(String::from_utf8_lossy(&b).into_owned()));

@@ -54,6 +54,8 @@ pub struct DbConfig {
     pub charset: String,
     pub connect_timeout_secs: u64,
     pub read_timeout_secs: u64,
+    /// `innodb_lock_wait_timeout` for the engine's session; `None` keeps the server's.
+    pub lock_wait_timeout_secs: Option<u64>,
 }
 
 impl std::fmt::Debug for DbConfig {
@@ -216,6 +218,10 @@ impl EngineOptions {
                 .unwrap_or_else(|| "utf8mb4".into()),
             connect_timeout_secs: secs("db_connect_timeout", 5),
             read_timeout_secs: secs("db_read_timeout", 60),
+            lock_wait_timeout_secs: match map.get("lock_wait_timeout") {
+                Some(OptValue::Int(i)) if *i > 0 => Some(*i as u64),
+                _ => None,
+            },
         };
         let table_prefix = s("table_prefix").unwrap_or_else(|| "wp_".into());
         if !valid_prefix(&table_prefix) {

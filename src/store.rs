@@ -71,6 +71,13 @@ pub struct Session {
 }
 
 fn opts(cfg: &DbConfig) -> OptsBuilder {
+    let mut init = vec![
+        "SET NAMES utf8mb4".to_string(),
+        "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".to_string(),
+    ];
+    if let Some(secs) = cfg.lock_wait_timeout_secs {
+        init.push(format!("SET SESSION innodb_lock_wait_timeout = {secs}"));
+    }
     let b = OptsBuilder::new()
         .user(Some(cfg.user.clone()))
         .pass(Some(cfg.password.clone()))
@@ -80,10 +87,7 @@ fn opts(cfg: &DbConfig) -> OptsBuilder {
         .read_timeout(Some(Duration::from_secs(cfg.read_timeout_secs)))
         .write_timeout(Some(Duration::from_secs(cfg.read_timeout_secs)))
         .stmt_cache_size(0)
-        .init(vec![
-            "SET NAMES utf8mb4".to_string(),
-            "SET SESSION TRANSACTION ISOLATION LEVEL READ COMMITTED".to_string(),
-        ]);
+        .init(init);
     match &cfg.addr {
         DbAddr::Tcp { host, port } => b.ip_or_hostname(Some(host.clone())).tcp_port(*port),
         DbAddr::Socket(path) => b.socket(Some(path.clone())),
