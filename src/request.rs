@@ -138,22 +138,21 @@ pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, Item
         })
         .transpose()?;
 
-    let stock = match obj.get("stock") {
+    // `null` is "not given" for every field, as the old implementation's `isset()` read it.
+    let field = |key: &str| obj.get(key).filter(|v| !v.is_null());
+    let stock = match field("stock") {
         None => return Err(ItemError::MISSING_STOCK),
         Some(v) => stock(v).ok_or(ItemError::INVALID_STOCK)?,
     };
 
-    let regular_price = obj
-        .get("regular_price")
+    let regular_price = field("regular_price")
         .map(|v| price(v, decimal_sep).ok_or(ItemError::INVALID_REGULAR_PRICE))
         .transpose()?;
-    let sale_price = obj
-        .get("sale_price")
+    let sale_price = field("sale_price")
         .map(|v| price(v, decimal_sep).ok_or(ItemError::INVALID_SALE_PRICE))
         .transpose()?;
 
-    let backorders = obj
-        .get("backorders")
+    let backorders = field("backorders")
         .map(|v| match v.as_str() {
             Some("no") => Ok(Backorders::No),
             Some("notify") => Ok(Backorders::Notify),
@@ -161,8 +160,7 @@ pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, Item
             _ => Err(ItemError::INVALID_BACKORDERS),
         })
         .transpose()?;
-    let disabled = obj
-        .get("disabled")
+    let disabled = field("disabled")
         .map(|v| v.as_bool().ok_or(ItemError::INVALID_DISABLED))
         .transpose()?;
 
@@ -262,8 +260,12 @@ mod tests {
         let e = |s: &str| validate_item(&v(s), ".").err().map(|e| e.code);
         let base = r#""sku":"A","location_id":1"#;
         assert_eq!(e(&format!("{{{base}}}")), Some("missing_stock"));
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":null}}")),
+            Some("missing_stock")
+        );
         for bad in [
-            "1.5", "\"abc\"", "\"1e3\"", "\"0x1A\"", "true", "null", "\"\"", "[3]", "1e3",
+            "1.5", "\"abc\"", "\"1e3\"", "\"0x1A\"", "true", "\"\"", "[3]", "1e3",
         ] {
             assert_eq!(
                 e(&format!("{{{base},\"stock\":{bad}}}")),
