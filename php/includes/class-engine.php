@@ -1,0 +1,165 @@
+<?php
+/**
+ * Engine choice and database settings: the one entry point REST and WP-CLI use.
+ *
+ * @package Mulopimfwc_Bulk_Sync
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * Runs a bulk sync with the native extension when it is loaded, else with the PHP engine.
+ */
+class Mulopimfwc_Bulk_Sync_Engine {
+
+	const NATIVE_DEFAULT_MAX_ITEMS = 100000;
+	const PHP_DEFAULT_MAX_ITEMS    = 1000;
+
+	/**
+	 * The PHP engine (created on first use).
+	 *
+	 * @var Mulopimfwc_Bulk_Sync_PHP_Engine|null
+	 */
+	private $php_engine = null;
+
+	/**
+	 * Whether the native engine will run.
+	 *
+	 * @return bool
+	 */
+	public function uses_native() {
+		/**
+		 * Filters whether the pure-PHP engine runs even when the native extension is loaded.
+		 *
+		 * @param bool $force Default false.
+		 */
+		$force = (bool) apply_filters( 'mulopimfwc_force_php_engine', false );
+		return ! $force && function_exists( 'mulopimfwc_bulk_sync' );
+	}
+
+	/**
+	 * The name of the engine that will run.
+	 *
+	 * @return string 'native' or 'php'.
+	 */
+	public function name() {
+		return $this->uses_native() ? 'native' : 'php';
+	}
+
+	/**
+	 * The item limit for the engine that will run.
+	 *
+	 * @param bool $native Whether the native engine runs.
+	 * @return int
+	 */
+	public function max_items( $native ) {
+		$default = $native ? self::NATIVE_DEFAULT_MAX_ITEMS : self::PHP_DEFAULT_MAX_ITEMS;
+		/**
+		 * Filters the maximum number of items in one bulk sync request.
+		 *
+		 * @param int    $max    Default 100000 with the native engine, 1000 with the PHP engine.
+		 * @param string $engine 'native' or 'php'.
+		 */
+		return (int) apply_filters( 'mulopimfwc_max_bulk_sync_items', $default, $native ? 'native' : 'php' );
+	}
+
+	/**
+	 * Engine options built from WordPress's own settings.
+	 *
+	 * @param bool  $native Whether the native engine runs.
+	 * @param array $args   Extra options (e.g. dry_run) that override the defaults.
+	 * @return array
+	 */
+	public function options( $native, $args = array() ) {
+		global $wpdb;
+		$options = array(
+			'db_host'      => defined( 'DB_HOST' ) ? DB_HOST : 'localhost',
+			'db_user'      => defined( 'DB_USER' ) ? DB_USER : '',
+			'db_password'  => defined( 'DB_PASSWORD' ) ? DB_PASSWORD : '',
+			'db_name'      => defined( 'DB_NAME' ) ? DB_NAME : '',
+			'db_charset'   => defined( 'DB_CHARSET' ) && DB_CHARSET ? DB_CHARSET : 'utf8mb4',
+			'table_prefix' => isset( $wpdb->prefix ) ? $wpdb->prefix : 'wp_',
+			'max_items'    => $this->max_items( $native ),
+		);
+		return array_merge( $options, is_array( $args ) ? $args : array() );
+	}
+
+	/**
+	 * Run a bulk sync.
+	 *
+	 * @param string|array $payload Raw JSON body or the same structure as an array.
+	 * @param array        $args    Extra engine options (`dry_run`, `primary_location`, ...).
+	 * @return array|WP_Error Result array (see tests/contract/README.md) or a whole-request error.
+	 */
+	public function run( $payload, $args = array() ) {
+		$native  = $this->uses_native();
+		$options = $this->options( $native, $args );
+
+		if ( $native ) {
+			try {
+				$result = mulopimfwc_bulk_sync( $payload, $options );
+			} catch ( Exception $e ) {
+				return self::exception_to_error( $e );
+			} catch ( Error $e ) {
+				return new WP_Error(
+					'mulopimfwc_engine_error',
+					__( 'The bulk sync engine failed; nothing was changed.', 'mulopimfwc-bulk-sync' ),
+					array( 'status' => 500 )
+				);
+			}
+			if ( ! is_array( $result ) ) {
+				return new WP_Error(
+					'mulopimfwc_engine_error',
+					__( 'The bulk sync engine returned no result.', 'mulopimfwc-bulk-sync' ),
+					array( 'status' => 500 )
+				);
+			}
+			if ( ! isset( $result['engine'] ) ) {
+				$result['engine'] = 'native';
+			}
+			return $result;
+		}
+
+		if ( null === $this->php_engine ) {
+			$this->php_engine = new Mulopimfwc_Bulk_Sync_PHP_Engine();
+		}
+		return $this->php_engine->run( $payload, $options );
+	}
+
+	/**
+	 * Map an exception from the native extension to a WP_Error.
+	 *
+	 * @param Exception $e Exception.
+	 * @return WP_Error
+	 */
+	public static function exception_to_error( $e ) {
+		$class = get_class( $e );
+		if ( 'Mulopimfwc\\TooManyItemsException' === $class || is_a( $e, 'Mulopimfwc\\TooManyItemsException' ) ) {
+			return new WP_Error( 'too_many_items', $e->getMessage(), array( 'status' => 400 ) );
+		}
+		if ( is_a( $e, 'Mulopimfwc\\InvalidDataException' ) ) {
+			return new WP_Error( 'invalid_data', $e->getMessage(), array( 'status' => 400 ) );
+		}
+		if ( is_a( $e, 'Mulopimfwc\\DatabaseException' ) ) {
+			// Our own message: whatever the driver said may name a host or user.
+			return new WP_Error(
+				'mulopimfwc_db_error',
+				__( 'The database could not complete the bulk sync; nothing was changed. Please try again.', 'mulopimfwc-bulk-sync' ),
+				array( 'status' => 503 )
+			);
+		}
+		if ( is_a( $e, 'Mulopimfwc\\BulkSyncException' ) ) {
+			$status = (int) $e->getCode();
+			return new WP_Error(
+				'mulopimfwc_error',
+				$e->getMessage(),
+				array( 'status' => $status >= 400 && $status < 600 ? $status : 500 )
+			);
+		}
+		return new WP_Error(
+			'mulopimfwc_engine_error',
+			__( 'The bulk sync engine failed; nothing was changed.', 'mulopimfwc-bulk-sync' ),
+			array( 'status' => 500 )
+		);
+	}
+}

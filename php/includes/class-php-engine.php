@@ -1,0 +1,1501 @@
+<?php
+/**
+ * The pure-PHP bulk sync engine: the same contract as the native `mulopimfwc_bulk_sync()`.
+ *
+ * Set-based: every request costs a constant number of SQL statements, whatever its item count
+ * (beyond chunking of very long IN lists and multi-row writes). Read once, decide in memory, write once,
+ * in one transaction.
+ *
+ * @package Mulopimfwc_Bulk_Sync
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+/**
+ * A JSON number kept as the text it was written with (prices never go through a binary float).
+ */
+final class Mulopimfwc_Bulk_Sync_Json_Number {
+
+	/**
+	 * The number exactly as written in the JSON body.
+	 *
+	 * @var string
+	 */
+	public $text;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param string $text Number text.
+	 */
+	public function __construct( $text ) {
+		$this->text = (string) $text;
+	}
+}
+
+/**
+ * An error that ends the whole request (nothing is written).
+ */
+class Mulopimfwc_Bulk_Sync_Request_Exception extends Exception {
+
+	/**
+	 * REST error code.
+	 *
+	 * @var string
+	 */
+	public $error_code;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param string $error_code REST error code.
+	 * @param string $message    Message.
+	 * @param int    $status     HTTP status.
+	 */
+	public function __construct( $error_code, $message, $status ) {
+		parent::__construct( $message, $status );
+		$this->error_code = $error_code;
+	}
+}
+
+/**
+ * Pure-PHP bulk sync engine.
+ */
+class Mulopimfwc_Bulk_Sync_PHP_Engine {
+
+	const NUMBER_TAG        = "\0mulopimfwc:number";
+	const LOCATION_TAXONOMY = 'mulopimfwc_store_location';
+	const MAX_RETRIES       = 3;
+	const CHUNK_ROWS        = 1000;
+	const CHUNK_BYTES       = 1048576;
+	const IN_CHUNK          = 5000;
+
+	/**
+	 * Item error messages by code (the contract's wording; translated where WordPress translates).
+	 *
+	 * @var array
+	 */
+	private static $messages = array();
+
+	/**
+	 * Database.
+	 *
+	 * @var wpdb
+	 */
+	private $wpdb;
+
+	/**
+	 * Statements sent to the server during the last run (for tests and benchmarks).
+	 *
+	 * @var int
+	 */
+	public $query_count = 0;
+
+	/**
+	 * Table names.
+	 *
+	 * @var array
+	 */
+	private $t = array();
+
+	/**
+	 * Options for the current run.
+	 *
+	 * @var array
+	 */
+	private $opts = array();
+
+	/**
+	 * Constructor.
+	 *
+	 * @param wpdb|null $db Database object (default: the global $wpdb).
+	 */
+	public function __construct( $db = null ) {
+		global $wpdb;
+		$this->wpdb = $db ? $db : $wpdb;
+	}
+
+	/**
+	 * Item error messages.
+	 *
+	 * @return array code => message.
+	 */
+	public static function messages() {
+		if ( empty( self::$messages ) ) {
+			self::$messages = array(
+				'invalid_item'                 => __( 'Invalid item: expected an object.', 'mulopimfwc-bulk-sync' ),
+				'missing_product'              => __( 'Product ID or SKU is required.', 'mulopimfwc-bulk-sync' ),
+				'invalid_product_id'           => __( 'Invalid product_id: must be a positive integer.', 'mulopimfwc-bulk-sync' ),
+				'invalid_sku'                  => __( 'Invalid sku: must be a string.', 'mulopimfwc-bulk-sync' ),
+				'missing_location'             => __( 'Location ID or slug is required.', 'mulopimfwc-bulk-sync' ),
+				'invalid_location_id'          => __( 'Invalid location_id: must be a positive integer.', 'mulopimfwc-bulk-sync' ),
+				'invalid_location_slug'        => __( 'Invalid location_slug: must be a string.', 'mulopimfwc-bulk-sync' ),
+				'missing_stock'                => __( 'Stock is required.', 'mulopimfwc-bulk-sync' ),
+				'invalid_stock'                => __( 'Invalid stock: must be an integer.', 'mulopimfwc-bulk-sync' ),
+				'invalid_regular_price'        => __( 'Invalid regular_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
+				'invalid_sale_price'           => __( 'Invalid sale_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
+				'invalid_backorders'           => __( 'Invalid backorders: must be one of no, notify, yes.', 'mulopimfwc-bulk-sync' ),
+				'invalid_disabled'             => __( 'Invalid disabled: must be true or false.', 'mulopimfwc-bulk-sync' ),
+				'product_not_found'            => __( 'Product not found.', 'mulopimfwc-bulk-sync' ),
+				'ambiguous_sku'                => __( 'SKU matches several products.', 'mulopimfwc-bulk-sync' ),
+				'product_mismatch'             => __( 'product_id and sku name different products.', 'mulopimfwc-bulk-sync' ),
+				'location_not_found'           => __( 'Location not found.', 'mulopimfwc-bulk-sync' ),
+				'location_mismatch'            => __( 'location_id and location_slug name different locations.', 'mulopimfwc-bulk-sync' ),
+				'sale_price_not_below_regular' => __( 'Sale price must be less than the regular price.', 'mulopimfwc-bulk-sync' ),
+			);
+		}
+		return self::$messages;
+	}
+
+	/**
+	 * Run a bulk sync.
+	 *
+	 * @param string|array $payload Raw JSON body, or the same structure as a PHP array.
+	 * @param array        $options Engine options (see tests/contract/README.md), plus `dry_run`.
+	 * @return array|WP_Error The result array, or a WP_Error for a whole-request error.
+	 */
+	public function run( $payload, $options = array() ) {
+		$this->query_count = 0;
+		$this->opts        = is_array( $options ) ? $options : array();
+		try {
+			$items = $this->decode_payload( $payload );
+			$max   = isset( $this->opts['max_items'] ) ? (int) $this->opts['max_items'] : 100000;
+			if ( $max > 0 && count( $items ) > $max ) {
+				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
+					'too_many_items',
+					sprintf(
+						/* translators: %d: the maximum number of items per request. */
+						__( 'Too many items: at most %d items per request.', 'mulopimfwc-bulk-sync' ),
+						$max
+					),
+					400
+				);
+			}
+			return $this->sync( $items );
+		} catch ( Mulopimfwc_Bulk_Sync_Request_Exception $e ) {
+			return new WP_Error( $e->error_code, $e->getMessage(), array( 'status' => $e->getCode() ) );
+		}
+	}
+
+	/*
+	|--------------------------------------------------------------------------
+	| Parsing
+	|--------------------------------------------------------------------------
+	*/
+
+	/**
+	 * Turn the payload into a list of items (each an array of fields, or a non-object value).
+	 *
+	 * @param mixed $payload Payload.
+	 * @return array
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When the payload is not a valid request.
+	 */
+	private function decode_payload( $payload ) {
+		if ( is_string( $payload ) ) {
+			$data = $this->decode_json( $payload );
+			if ( ! ( $data instanceof stdClass ) || ! property_exists( $data, 'items' ) || ! is_array( $data->items ) || ! ( $this->untag( $data->items ) === $data->items ) ) {
+				throw $this->invalid_data();
+			}
+			$items = array();
+			foreach ( $data->items as $item ) {
+				$items[] = $item instanceof stdClass ? $this->untag_fields( get_object_vars( $item ) ) : false;
+			}
+			return $items;
+		}
+		if ( is_array( $payload ) || $payload instanceof stdClass ) {
+			$payload = (array) $payload;
+			if ( ! array_key_exists( 'items', $payload ) || ! is_array( $payload['items'] ) || ! $this->is_list( $payload['items'] ) ) {
+				throw $this->invalid_data();
+			}
+			$items = array();
+			foreach ( $payload['items'] as $item ) {
+				if ( $item instanceof stdClass ) {
+					$item = get_object_vars( $item );
+				} elseif ( is_array( $item ) && ! empty( $item ) && $this->is_list( $item ) ) {
+					$item = false; // A JSON array, not an object.
+				}
+				$items[] = $item;
+			}
+			return $items;
+		}
+		throw $this->invalid_data();
+	}
+
+	/**
+	 * Decode a JSON body keeping every number as its exact text.
+	 *
+	 * @param string $body Raw body.
+	 * @return mixed
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When the body is not JSON.
+	 */
+	private function decode_json( $body ) {
+		$plain = json_decode( $body, false, 512, JSON_BIGINT_AS_STRING );
+		if ( JSON_ERROR_NONE !== json_last_error() ) {
+			throw $this->invalid_data();
+		}
+		if ( ! ( $plain instanceof stdClass ) ) {
+			return $plain;
+		}
+		// Valid JSON: wrap each number token (outside strings) as ["\u0000mulopimfwc:number","TEXT"].
+		$tagged = preg_replace_callback(
+			'/"(?:[^"\\\\]++|\\\\.)*+"|-?\d++(?:\.\d++)?(?:[eE][+-]?\d++)?/s',
+			static function ( $m ) {
+				if ( '"' === $m[0][0] ) {
+					return $m[0];
+				}
+				return '["\u0000mulopimfwc:number","' . $m[0] . '"]';
+			},
+			$body
+		);
+		if ( null === $tagged ) {
+			return $plain; // PCRE limit: fall back to the plain decode (numbers as PHP numbers).
+		}
+		$data = json_decode( $tagged, false, 1024, JSON_BIGINT_AS_STRING );
+		return JSON_ERROR_NONE === json_last_error() ? $data : $plain;
+	}
+
+	/**
+	 * Replace tagged numbers among an item's fields.
+	 *
+	 * @param array $fields Fields.
+	 * @return array
+	 */
+	private function untag_fields( array $fields ) {
+		foreach ( $fields as $k => $v ) {
+			$fields[ $k ] = $this->untag( $v );
+		}
+		return $fields;
+	}
+
+	/**
+	 * Replace a tagged number by a Mulopimfwc_Bulk_Sync_Json_Number.
+	 *
+	 * @param mixed $v Value.
+	 * @return mixed
+	 */
+	private function untag( $v ) {
+		if ( is_array( $v ) && 2 === count( $v ) && isset( $v[0], $v[1] ) && self::NUMBER_TAG === $v[0] ) {
+			return new Mulopimfwc_Bulk_Sync_Json_Number( $v[1] );
+		}
+		return $v; // Any other array or object stays as it is: only its being one matters.
+	}
+
+	/**
+	 * Whether an array is a list (0..n-1 keys).
+	 *
+	 * @param array $a Array.
+	 * @return bool
+	 */
+	private function is_list( array $a ) {
+		if ( function_exists( 'array_is_list' ) ) {
+			return array_is_list( $a );
+		}
+		return array_keys( $a ) === range( 0, count( $a ) - 1 ) || array() === $a;
+	}
+
+	/**
+	 * The invalid_data whole-request error.
+	 *
+	 * @return Mulopimfwc_Bulk_Sync_Request_Exception
+	 */
+	private function invalid_data() {
+		return new Mulopimfwc_Bulk_Sync_Request_Exception(
+			'invalid_data',
+			__( 'Invalid data: the body must be a JSON object with an "items" array.', 'mulopimfwc-bulk-sync' ),
+			400
+		);
+	}
+
+	/*
+	|--------------------------------------------------------------------------
+	| Validation (pure)
+	|--------------------------------------------------------------------------
+	*/
+
+	/**
+	 * Validate one item.
+	 *
+	 * @param mixed  $item Item (array of fields when it was an object).
+	 * @param string $sep  Store decimal separator.
+	 * @return array Either ['error' => [code, field]] or the normalized item.
+	 */
+	public static function validate_item( $item, $sep ) {
+		if ( ! is_array( $item ) ) {
+			return array( 'error' => array( 'invalid_item', null ) );
+		}
+		$given = static function ( $k ) use ( $item ) {
+			return array_key_exists( $k, $item ) && null !== $item[ $k ] && '' !== $item[ $k ];
+		};
+		$out = array(
+			'product_id'  => null,
+			'sku'         => null,
+			'location_id' => null,
+			'slug'        => null,
+			'stock'       => null,
+			'regular'     => null,
+			'sale'        => null,
+			'backorders'  => null,
+			'disabled'    => null,
+		);
+		if ( ! $given( 'product_id' ) && ! $given( 'sku' ) ) {
+			return array( 'error' => array( 'missing_product', 'product_id' ) );
+		}
+		if ( $given( 'product_id' ) ) {
+			$out['product_id'] = self::parse_positive_int( $item['product_id'] );
+			if ( null === $out['product_id'] ) {
+				return array( 'error' => array( 'invalid_product_id', 'product_id' ) );
+			}
+		}
+		if ( $given( 'sku' ) ) {
+			$sku = $item['sku'];
+			if ( $sku instanceof Mulopimfwc_Bulk_Sync_Json_Number && preg_match( '/^-?\d+$/', $sku->text ) ) {
+				$sku = $sku->text;
+			} elseif ( is_int( $sku ) ) {
+				$sku = (string) $sku;
+			}
+			if ( ! is_string( $sku ) || ( function_exists( 'mb_check_encoding' ) && ! mb_check_encoding( $sku, 'UTF-8' ) ) ) {
+				return array( 'error' => array( 'invalid_sku', 'sku' ) );
+			}
+			$out['sku'] = $sku;
+		}
+		if ( ! $given( 'location_id' ) && ! $given( 'location_slug' ) ) {
+			return array( 'error' => array( 'missing_location', 'location_id' ) );
+		}
+		if ( $given( 'location_id' ) ) {
+			$out['location_id'] = self::parse_positive_int( $item['location_id'] );
+			if ( null === $out['location_id'] ) {
+				return array( 'error' => array( 'invalid_location_id', 'location_id' ) );
+			}
+		}
+		if ( $given( 'location_slug' ) ) {
+			if ( ! is_string( $item['location_slug'] ) ) {
+				return array( 'error' => array( 'invalid_location_slug', 'location_slug' ) );
+			}
+			$out['slug'] = self::normalize_slug( $item['location_slug'] );
+		}
+		if ( ! array_key_exists( 'stock', $item ) || null === $item['stock'] ) {
+			return array( 'error' => array( 'missing_stock', 'stock' ) );
+		}
+		$out['stock'] = self::parse_stock( $item['stock'] );
+		if ( null === $out['stock'] ) {
+			return array( 'error' => array( 'invalid_stock', 'stock' ) );
+		}
+		foreach ( array(
+			'regular_price' => 'regular',
+			'sale_price'    => 'sale',
+		) as $field => $key ) {
+			if ( array_key_exists( $field, $item ) && null !== $item[ $field ] ) {
+				$out[ $key ] = self::parse_price( $item[ $field ], $sep );
+				if ( null === $out[ $key ] ) {
+					return array( 'error' => array( 'invalid_' . $field, $field ) );
+				}
+			}
+		}
+		if ( array_key_exists( 'backorders', $item ) && null !== $item['backorders'] ) {
+			if ( ! is_string( $item['backorders'] ) || ! in_array( $item['backorders'], array( 'no', 'notify', 'yes' ), true ) ) {
+				return array( 'error' => array( 'invalid_backorders', 'backorders' ) );
+			}
+			$out['backorders'] = $item['backorders'];
+		}
+		if ( array_key_exists( 'disabled', $item ) && null !== $item['disabled'] ) {
+			if ( ! is_bool( $item['disabled'] ) ) {
+				return array( 'error' => array( 'invalid_disabled', 'disabled' ) );
+			}
+			$out['disabled'] = $item['disabled'] ? 'yes' : 'no';
+		}
+		return $out;
+	}
+
+	/**
+	 * A positive integer (JSON integer or integer-valued string), else null.
+	 *
+	 * @param mixed $v Value.
+	 * @return int|null
+	 */
+	public static function parse_positive_int( $v ) {
+		if ( is_int( $v ) ) {
+			return $v > 0 ? $v : null;
+		}
+		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
+			$v = $v->text;
+		} elseif ( ! is_string( $v ) ) {
+			return null;
+		}
+		if ( ! preg_match( '/^[ \t\r\n]*\+?0*(\d{1,19})[ \t\r\n]*$/D', $v, $m ) ) {
+			return null;
+		}
+		$s = ltrim( $m[1], '0' );
+		if ( '' === $s || ( strlen( $s ) === 19 && strcmp( $s, (string) PHP_INT_MAX ) > 0 ) ) {
+			return null;
+		}
+		return (int) $s;
+	}
+
+	/**
+	 * Stock: a JSON integer or a string of an optional sign and digits; canonical decimal string or null.
+	 *
+	 * @param mixed $v Value.
+	 * @return string|null
+	 */
+	public static function parse_stock( $v ) {
+		if ( is_int( $v ) ) {
+			return (string) $v;
+		}
+		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
+			if ( ! preg_match( '/^(-?)(\d+)$/D', $v->text, $m ) ) {
+				return null;
+			}
+		} elseif ( ! is_string( $v ) || ! preg_match( '/^[ \t\r\n]*([+-]?)(\d+)[ \t\r\n]*$/D', $v, $m ) ) {
+			return null;
+		}
+		$digits = ltrim( $m[2], '0' );
+		if ( '' === $digits ) {
+			return '0';
+		}
+		if ( strlen( $digits ) > 19 || ( strlen( $digits ) === 19 && strcmp( $digits, (string) PHP_INT_MAX ) > 0 ) ) {
+			return null;
+		}
+		return ( '-' === $m[1] ? '-' : '' ) . $digits;
+	}
+
+	/**
+	 * Price: a non-negative decimal (string or JSON number), stored with '.'; '' clears; null if invalid.
+	 *
+	 * @param mixed  $v   Value.
+	 * @param string $sep Store decimal separator.
+	 * @return string|null
+	 */
+	public static function parse_price( $v, $sep ) {
+		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
+			return preg_match( '/^\d+(\.\d+)?$/D', $v->text ) ? $v->text : null;
+		}
+		if ( is_int( $v ) ) {
+			return $v >= 0 ? (string) $v : null;
+		}
+		if ( is_float( $v ) ) {
+			$text = var_export( $v, true ); // Shortest round-trip form (serialize_precision).
+			return preg_match( '/^\d+(\.\d+)?$/D', $text ) ? $text : null;
+		}
+		if ( ! is_string( $v ) ) {
+			return null;
+		}
+		$s = trim( $v, " \t\r\n" );
+		if ( '' === $s ) {
+			return '';
+		}
+		if ( is_string( $sep ) && '' !== $sep && '.' !== $sep && false !== strpos( $s, $sep ) ) {
+			if ( false !== strpos( $s, '.' ) ) {
+				return null;
+			}
+			$s = str_replace( $sep, '.', $s );
+		}
+		return preg_match( '/^(\d+(\.\d+)?|\.\d+)$/D', $s ) ? $s : null;
+	}
+
+	/**
+	 * Compare two non-negative decimal strings without floats.
+	 *
+	 * @param string $a Decimal.
+	 * @param string $b Decimal.
+	 * @return int -1, 0 or 1.
+	 */
+	public static function compare_decimals( $a, $b ) {
+		list( $ai, $af ) = array_pad( explode( '.', $a, 2 ), 2, '' );
+		list( $bi, $bf ) = array_pad( explode( '.', $b, 2 ), 2, '' );
+		$ai  = ltrim( $ai, '0' );
+		$bi  = ltrim( $bi, '0' );
+		$len = max( strlen( $af ), strlen( $bf ) );
+		$af  = str_pad( $af, $len, '0' );
+		$bf  = str_pad( $bf, $len, '0' );
+		if ( strlen( $ai ) !== strlen( $bi ) ) {
+			return strlen( $ai ) < strlen( $bi ) ? -1 : 1;
+		}
+		$c = strcmp( $ai . $af, $bi . $bf );
+		return $c < 0 ? -1 : ( $c > 0 ? 1 : 0 );
+	}
+
+	/**
+	 * Whether a stored value is a comparable decimal.
+	 *
+	 * @param mixed $v Value.
+	 * @return bool
+	 */
+	private static function is_decimal( $v ) {
+		return is_string( $v ) && 1 === preg_match( '/^(\d+(\.\d*)?|\.\d+)$/D', trim( $v ) );
+	}
+
+	/**
+	 * Slug as get_term_by( 'slug' ) would look it up: percent-decoded when that gives UTF-8, then sanitize_title().
+	 *
+	 * @param string $slug Raw slug.
+	 * @return string
+	 */
+	public static function normalize_slug( $slug ) {
+		if ( preg_match( '/%[0-9a-fA-F]{2}/', $slug ) ) {
+			$decoded = rawurldecode( $slug );
+			if ( ! function_exists( 'mb_check_encoding' ) || mb_check_encoding( $decoded, 'UTF-8' ) ) {
+				$slug = $decoded;
+			}
+		}
+		$title = sanitize_title( $slug );
+		if ( ! has_filter( 'sanitize_title', 'sanitize_title_with_dashes' ) ) {
+			$title = sanitize_title_with_dashes( $title, '', 'save' );
+		}
+		return (string) $title;
+	}
+
+	/*
+	|--------------------------------------------------------------------------
+	| Database helpers
+	|--------------------------------------------------------------------------
+	*/
+
+	/**
+	 * Whether queries go straight to the mysqli handle (no silent reconnect in the middle of a transaction).
+	 *
+	 * @return bool
+	 */
+	private function direct() {
+		return ! empty( $this->wpdb->use_mysqli ) && isset( $this->wpdb->dbh ) && $this->wpdb->dbh instanceof mysqli;
+	}
+
+	/**
+	 * Quote a string for SQL.
+	 *
+	 * @param string $s String.
+	 * @return string
+	 */
+	private function q( $s ) {
+		if ( $this->direct() ) {
+			return "'" . mysqli_real_escape_string( $this->wpdb->dbh, (string) $s ) . "'";
+		}
+		return "'" . $this->wpdb->_real_escape( (string) $s ) . "'";
+	}
+
+	/**
+	 * Comma list of integers.
+	 *
+	 * @param array $ids Ids.
+	 * @return string
+	 */
+	private static function ints( array $ids ) {
+		return implode( ',', array_map( 'intval', $ids ) );
+	}
+
+	/**
+	 * Run one statement.
+	 *
+	 * @param string $sql    SQL.
+	 * @param bool   $select Whether rows are expected back.
+	 * @return array|int Rows (assoc arrays) or affected rows.
+	 * @throws Mulopimfwc_Bulk_Sync_Db_Exception On any database error.
+	 */
+	private function sql( $sql, $select = false ) {
+		++$this->query_count;
+		if ( $this->direct() ) {
+			$dbh = $this->wpdb->dbh;
+			try {
+				$res = mysqli_query( $dbh, $sql );
+			} catch ( Exception $e ) {
+				throw new Mulopimfwc_Bulk_Sync_Db_Exception( (int) $e->getCode() );
+			}
+			if ( false === $res ) {
+				throw new Mulopimfwc_Bulk_Sync_Db_Exception( mysqli_errno( $dbh ) );
+			}
+			if ( $select ) {
+				$rows = $res instanceof mysqli_result ? mysqli_fetch_all( $res, MYSQLI_ASSOC ) : array();
+				if ( $res instanceof mysqli_result ) {
+					mysqli_free_result( $res );
+				}
+				return $rows;
+			}
+			return mysqli_affected_rows( $dbh );
+		}
+		$suppress = $this->wpdb->suppress_errors( true );
+		if ( $select ) {
+			$rows = $this->wpdb->get_results( $sql, ARRAY_A );
+		} else {
+			$rows = $this->wpdb->query( $sql );
+		}
+		$this->wpdb->suppress_errors( $suppress );
+		if ( '' !== (string) $this->wpdb->last_error || false === $rows ) {
+			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 0 );
+		}
+		return $select ? (array) $rows : (int) $rows;
+	}
+
+	/**
+	 * Run a SELECT over chunks of an id/value list.
+	 *
+	 * @param array    $values List.
+	 * @param callable $build  Builds the SQL for one chunk.
+	 * @return array Rows.
+	 */
+	private function select_chunked( array $values, $build ) {
+		$rows = array();
+		foreach ( array_chunk( array_values( $values ), self::IN_CHUNK ) as $chunk ) {
+			foreach ( $this->sql( $build( $chunk ), true ) as $row ) {
+				$rows[] = $row;
+			}
+		}
+		return $rows;
+	}
+
+	/**
+	 * Run multi-row statements: `$head . rows . $tail`, chunked by count and size.
+	 *
+	 * @param string $head SQL before the VALUES tuples.
+	 * @param array  $rows SQL tuples "(...)".
+	 * @param string $tail SQL after the tuples.
+	 */
+	private function write_chunked( $head, array $rows, $tail = '' ) {
+		$batch = array();
+		$bytes = 0;
+		foreach ( $rows as $row ) {
+			if ( $batch && ( count( $batch ) >= self::CHUNK_ROWS || $bytes + strlen( $row ) > self::CHUNK_BYTES ) ) {
+				$this->sql( $head . implode( ',', $batch ) . $tail );
+				$batch = array();
+				$bytes = 0;
+			}
+			$batch[] = $row;
+			$bytes  += strlen( $row ) + 1;
+		}
+		if ( $batch ) {
+			$this->sql( $head . implode( ',', $batch ) . $tail );
+		}
+	}
+
+	/**
+	 * An option value: the engine option when given, else the WordPress option.
+	 *
+	 * @param string $key     Engine option key.
+	 * @param string $option  WordPress option name.
+	 * @param mixed  $default Default.
+	 * @return mixed
+	 */
+	private function setting( $key, $option, $default ) {
+		if ( array_key_exists( $key, $this->opts ) ) {
+			return $this->opts[ $key ];
+		}
+		return function_exists( 'get_option' ) ? get_option( $option, $default ) : $default;
+	}
+
+	/*
+	|--------------------------------------------------------------------------
+	| The sync
+	|--------------------------------------------------------------------------
+	*/
+
+	/**
+	 * Validate, resolve, plan and write.
+	 *
+	 * @param array $raw_items Items.
+	 * @return array
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception On database failure.
+	 */
+	private function sync( array $raw_items ) {
+		global $wpdb;
+		$db      = $this->wpdb ? $this->wpdb : $wpdb;
+		$prefix  = isset( $this->opts['table_prefix'] ) ? (string) $this->opts['table_prefix'] : $db->prefix;
+		$this->t = array(
+			'posts'    => $prefix . 'posts',
+			'postmeta' => $prefix . 'postmeta',
+			'terms'    => $prefix . 'terms',
+			'tt'       => $prefix . 'term_taxonomy',
+			'tr'       => $prefix . 'term_relationships',
+			'lookup'   => $prefix . 'wc_product_meta_lookup',
+		);
+
+		$sep = (string) $this->setting( 'price_decimal_sep', 'woocommerce_price_decimal_sep', '.' );
+		if ( '' === $sep ) {
+			$sep = '.';
+		}
+
+		// 1. Validate every item (pure).
+		$items  = array();
+		$errors = array();
+		foreach ( array_values( $raw_items ) as $i => $raw ) {
+			$v = self::validate_item( $raw, $sep );
+			if ( isset( $v['error'] ) ) {
+				$errors[ $i + 1 ] = $v['error'];
+			} else {
+				$items[ $i + 1 ] = $v;
+			}
+		}
+
+		$attempt = 0;
+		while ( true ) {
+			try {
+				$outcome = $this->attempt( $items, $errors );
+				break;
+			} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
+				$this->rollback();
+				if ( in_array( $e->errno, array( 1213, 1205 ), true ) && $attempt < self::MAX_RETRIES ) {
+					++$attempt;
+					usleep( 20000 * $attempt );
+					continue;
+				}
+				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
+					'mulopimfwc_db_error',
+					__( 'The database could not complete the bulk sync; nothing was changed. Please try again.', 'mulopimfwc-bulk-sync' ),
+					503
+				);
+			}
+		}
+
+		return $this->report( count( $raw_items ), $outcome );
+	}
+
+	/**
+	 * Roll back, ignoring errors.
+	 */
+	private function rollback() {
+		try {
+			$this->sql( 'ROLLBACK' );
+		} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
+			unset( $e ); // The connection may be gone: nothing was committed either way.
+		}
+	}
+
+	/**
+	 * One transaction: resolve, lock, read, plan, write.
+	 *
+	 * @param array $items  Valid items by index.
+	 * @param array $errors Validation errors by index.
+	 * @return array Outcome.
+	 */
+	private function attempt( array $items, array $errors ) {
+		$t = $this->t;
+		if ( ! $this->direct() && ( empty( $this->wpdb->dbh ) ) ) {
+			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 2006 );
+		}
+
+		$this->sql( 'START TRANSACTION' );
+
+		// 2. Resolve products and locations, set-based.
+		list( $posts, $by_id, $by_sku ) = $this->resolve_products( $items );
+		list( $loc_ids, $loc_slugs )    = $this->resolve_locations( $items );
+
+		$resolved = array();
+		foreach ( $items as $n => $it ) {
+			$pid = null;
+			if ( null !== $it['product_id'] ) {
+				if ( ! isset( $by_id[ $it['product_id'] ] ) ) {
+					$errors[ $n ] = array( 'product_not_found', 'product_id' );
+					continue;
+				}
+				$pid = $it['product_id'];
+			}
+			if ( null !== $it['sku'] ) {
+				$matches = isset( $by_sku[ $it['sku'] ] ) ? $by_sku[ $it['sku'] ] : array();
+				if ( count( $matches ) > 1 ) {
+					$errors[ $n ] = array( 'ambiguous_sku', 'sku' );
+					continue;
+				}
+				if ( null === $pid && ! $matches ) {
+					$errors[ $n ] = array( 'product_not_found', 'sku' );
+					continue;
+				}
+				$sku_pid = $matches ? (int) $matches[0] : 0;
+				if ( null !== $pid && $sku_pid !== $pid ) {
+					$errors[ $n ] = array( 'product_mismatch', 'sku' );
+					continue;
+				}
+				$pid = $sku_pid;
+			}
+			$lid = null;
+			if ( null !== $it['location_id'] ) {
+				if ( ! isset( $loc_ids[ $it['location_id'] ] ) ) {
+					$errors[ $n ] = array( 'location_not_found', 'location_id' );
+					continue;
+				}
+				$lid = $it['location_id'];
+			}
+			if ( null !== $it['slug'] ) {
+				$key      = strtolower( $it['slug'] );
+				$slug_lid = ( '' !== $key && isset( $loc_slugs[ $key ] ) ) ? $loc_slugs[ $key ] : 0;
+				if ( null === $lid && ! $slug_lid ) {
+					$errors[ $n ] = array( 'location_not_found', 'location_slug' );
+					continue;
+				}
+				if ( null !== $lid && $slug_lid !== $lid ) {
+					$errors[ $n ] = array( 'location_mismatch', 'location_slug' );
+					continue;
+				}
+				$lid = $slug_lid;
+			}
+			$it['post']     = $pid;
+			$it['location'] = $lid;
+			$resolved[ $n ] = $it;
+		}
+
+		$changed       = array();
+		$stock_changes = array();
+		if ( $resolved ) {
+			list( $changed, $stock_changes ) = $this->plan_and_write( $resolved, $posts, $errors );
+		}
+
+		if ( ! empty( $this->opts['dry_run'] ) ) {
+			$this->sql( 'ROLLBACK' );
+		} else {
+			$this->sql( 'COMMIT' );
+		}
+
+		ksort( $errors );
+		return array(
+			'errors'        => $errors,
+			'changed'       => $changed,
+			'stock_changes' => $stock_changes,
+		);
+	}
+
+	/**
+	 * Find the products named by id and by SKU.
+	 *
+	 * @param array $items Items.
+	 * @return array [posts by id, ids found by id, sku => list of ids].
+	 */
+	private function resolve_products( array $items ) {
+		$t    = $this->t;
+		$ids  = array();
+		$skus = array();
+		foreach ( $items as $it ) {
+			if ( null !== $it['product_id'] ) {
+				$ids[ $it['product_id'] ] = true;
+			}
+			if ( null !== $it['sku'] ) {
+				$skus[ $it['sku'] ] = true;
+			}
+		}
+		$posts  = array();
+		$by_id  = array();
+		$by_sku = array();
+		if ( $ids ) {
+			$rows = $this->select_chunked(
+				array_keys( $ids ),
+				function ( $chunk ) use ( $t ) {
+					return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . self::ints( $chunk ) . ") AND post_type IN ('product','product_variation')";
+				}
+			);
+			foreach ( $rows as $r ) {
+				$posts[ (int) $r['ID'] ] = $r;
+				$by_id[ (int) $r['ID'] ]  = true;
+			}
+		}
+		if ( $skus ) {
+			$list = array_map( 'strval', array_keys( $skus ) );
+			// The same comparison WooCommerce's SKU lookup gets (the column's collation: case-insensitive,
+			// trailing spaces ignored), mapped back to each requested SKU inside the database.
+			$collate = $this->meta_value_collation();
+			$rows    = array();
+			foreach ( array_chunk( $list, 1000, true ) as $chunk ) {
+				$derived = array();
+				$in      = array();
+				foreach ( $chunk as $i => $sku ) {
+					$derived[] = 'SELECT ' . (int) $i . ' AS i, ' . $this->q( $sku ) . ' AS s';
+					$in[]      = $this->q( $sku );
+				}
+				$rhs = $collate ? 'CONVERT(r.s USING ' . $collate[0] . ') COLLATE ' . $collate[1] : 'r.s';
+				$sql = "SELECT r.i, p.ID, p.post_type, p.post_parent, p.post_status FROM `{$t['postmeta']}` pm
+					JOIN `{$t['posts']}` p ON p.ID = pm.post_id
+					JOIN (" . implode( ' UNION ALL ', $derived ) . ") r ON pm.meta_value = {$rhs}
+					WHERE pm.meta_key = '_sku' AND pm.meta_value IN (" . implode( ',', $in ) . ")
+					AND p.post_type IN ('product','product_variation') AND p.post_status <> 'trash'";
+				foreach ( $this->sql( $sql, true ) as $r ) {
+					$rows[] = $r;
+				}
+			}
+			foreach ( $rows as $r ) {
+				$sku                     = $list[ (int) $r['i'] ];
+				$posts[ (int) $r['ID'] ] = $r;
+				if ( ! isset( $by_sku[ $sku ] ) || ! in_array( (int) $r['ID'], $by_sku[ $sku ], true ) ) {
+					$by_sku[ $sku ][] = (int) $r['ID'];
+				}
+			}
+		}
+		return array( $posts, $by_id, $by_sku );
+	}
+
+	/**
+	 * The charset and collation of postmeta.meta_value, if it can be read.
+	 *
+	 * @return array|null [charset, collation].
+	 */
+	private function meta_value_collation() {
+		$rows = $this->sql( "SHOW FULL COLUMNS FROM `{$this->t['postmeta']}` LIKE 'meta_value'", true );
+		if ( empty( $rows[0]['Collation'] ) || ! preg_match( '/^([a-z0-9]+)_[a-z0-9_]+$/D', $rows[0]['Collation'], $m ) ) {
+			return null;
+		}
+		return array( $m[1], $rows[0]['Collation'] );
+	}
+
+	/**
+	 * Find the locations named by id and by slug.
+	 *
+	 * @param array $items Items.
+	 * @return array [term_id => true, lower-case slug => term_id].
+	 */
+	private function resolve_locations( array $items ) {
+		$t     = $this->t;
+		$ids   = array();
+		$slugs = array();
+		foreach ( $items as $it ) {
+			if ( null !== $it['location_id'] ) {
+				$ids[ $it['location_id'] ] = true;
+			}
+			if ( null !== $it['slug'] && '' !== $it['slug'] ) {
+				$slugs[ $it['slug'] ] = true;
+			}
+		}
+		$by_id   = array();
+		$by_slug = array();
+		if ( ! $ids && ! $slugs ) {
+			return array( $by_id, $by_slug );
+		}
+		$where = array();
+		if ( $ids ) {
+			$where[] = 't.term_id IN (' . self::ints( array_keys( $ids ) ) . ')';
+		}
+		if ( $slugs ) {
+			$where[] = 't.slug IN (' . implode( ',', array_map( array( $this, 'q' ), array_map( 'strval', array_keys( $slugs ) ) ) ) . ')';
+		}
+		$rows = $this->sql(
+			"SELECT t.term_id, t.slug FROM `{$t['terms']}` t JOIN `{$t['tt']}` tt ON tt.term_id = t.term_id
+			WHERE tt.taxonomy = '" . self::LOCATION_TAXONOMY . "' AND (" . implode( ' OR ', $where ) . ') ORDER BY t.term_id',
+			true
+		);
+		foreach ( $rows as $r ) {
+			$id = (int) $r['term_id'];
+			if ( isset( $ids[ $id ] ) ) {
+				$by_id[ $id ] = true;
+			}
+			$key = strtolower( $r['slug'] );
+			if ( ! isset( $by_slug[ $key ] ) ) {
+				$by_slug[ $key ] = $id;
+			}
+		}
+		// Slugs that differ from the stored one only in ways the collation ignores (case).
+		foreach ( array_keys( $slugs ) as $slug ) {
+			$key = strtolower( $slug );
+			if ( ! isset( $by_slug[ $key ] ) ) {
+				foreach ( $rows as $r ) {
+					if ( 0 === strcasecmp( rtrim( $r['slug'], ' ' ), rtrim( $slug, ' ' ) ) ) {
+						$by_slug[ $key ] = (int) $r['term_id'];
+						break;
+					}
+				}
+			}
+		}
+		return array( $by_id, $by_slug );
+	}
+
+	/**
+	 * Lock, read the current rows, apply the items in order in memory, write the difference.
+	 *
+	 * @param array $resolved Resolved items by index.
+	 * @param array $posts    Post rows by id.
+	 * @param array $errors   Item errors by index (sale price errors are added).
+	 * @return array [changed post ids, stock changes].
+	 */
+	private function plan_and_write( array $resolved, array $posts, array &$errors ) {
+		$t = $this->t;
+
+		$targets = array();
+		$parents = array();
+		$locs    = array();
+		foreach ( $resolved as $it ) {
+			$targets[ $it['post'] ]  = true;
+			$locs[ $it['location'] ] = true;
+			$p                       = $posts[ $it['post'] ];
+			if ( 'product_variation' === $p['post_type'] && (int) $p['post_parent'] > 0 ) {
+				$parents[ (int) $p['post_parent'] ] = true;
+			}
+		}
+		$lock_ids = array_keys( $targets + $parents );
+		sort( $lock_ids, SORT_NUMERIC );
+
+		// 3. Lock the affected products (sorted ids: concurrent syncs queue instead of deadlocking).
+		$parent_rows = $this->select_chunked(
+			$lock_ids,
+			function ( $chunk ) use ( $t ) {
+				return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . self::ints( $chunk ) . ') ORDER BY ID FOR UPDATE';
+			}
+		);
+		foreach ( $parent_rows as $r ) {
+			$posts[ (int) $r['ID'] ] = $r;
+		}
+
+		// Product types (variable products sync their parent-managed variations).
+		$types = array();
+		$rows  = $this->select_chunked(
+			$lock_ids,
+			function ( $chunk ) use ( $t ) {
+				return "SELECT tr.object_id, te.slug FROM `{$t['tr']}` tr JOIN `{$t['tt']}` tt ON tt.term_taxonomy_id = tr.term_taxonomy_id AND tt.taxonomy = 'product_type' JOIN `{$t['terms']}` te ON te.term_id = tt.term_id WHERE tr.object_id IN (" . self::ints( $chunk ) . ')';
+			}
+		);
+		foreach ( $rows as $r ) {
+			$types[ (int) $r['object_id'] ] = $r['slug'];
+		}
+		$is_variable = static function ( $id ) use ( $types, $posts, $parents ) {
+			return isset( $parents[ $id ] ) || ( isset( $types[ $id ] ) && 'variable' === $types[ $id ] );
+		};
+
+		// 4. Read the meta rows that matter, once.
+		$keys = array( '_stock', '_stock_status', '_manage_stock', '_backorders', '_regular_price' );
+		foreach ( array_keys( $locs ) as $l ) {
+			foreach ( array( 'stock', 'regular_price', 'sale_price', 'backorders', 'disabled' ) as $k ) {
+				$keys[] = '_location_' . $k . '_' . $l;
+			}
+		}
+		$key_sql = implode( ',', array_map( array( $this, 'q' ), $keys ) );
+		$meta    = array(); // post => key => list of [meta_id, value] by meta_id.
+		$seen    = array();
+		$rows    = $this->select_chunked(
+			$lock_ids,
+			function ( $chunk ) use ( $t, $key_sql ) {
+				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id";
+			}
+		);
+		foreach ( $rows as $r ) {
+			$seen[ $r['meta_id'] ]                                 = true;
+			$meta[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
+		}
+
+		// Children of the variable products involved: their management mode and status.
+		$variable_ids = array();
+		foreach ( $lock_ids as $id ) {
+			if ( $is_variable( $id ) ) {
+				$variable_ids[] = $id;
+			}
+		}
+		$children = array(); // parent => list of child ids.
+		if ( $variable_ids ) {
+			$rows = $this->select_chunked(
+				$variable_ids,
+				function ( $chunk ) use ( $t ) {
+					return "SELECT p.ID, p.post_parent, p.post_status, pm.meta_id, pm.meta_key, pm.meta_value FROM `{$t['posts']}` p
+						LEFT JOIN `{$t['postmeta']}` pm ON pm.post_id = p.ID AND pm.meta_key IN ('_manage_stock','_stock_status')
+						WHERE p.post_type = 'product_variation' AND p.post_parent IN (" . self::ints( $chunk ) . ') ORDER BY p.ID, pm.meta_id';
+				}
+			);
+			foreach ( $rows as $r ) {
+				$cid = (int) $r['ID'];
+				if ( ! isset( $posts[ $cid ] ) ) {
+					$posts[ $cid ] = array(
+						'ID'          => $r['ID'],
+						'post_type'   => 'product_variation',
+						'post_parent' => $r['post_parent'],
+						'post_status' => $r['post_status'],
+					);
+				}
+				if ( ! isset( $children[ (int) $r['post_parent'] ] ) || ! in_array( $cid, $children[ (int) $r['post_parent'] ], true ) ) {
+					$children[ (int) $r['post_parent'] ][] = $cid;
+				}
+				if ( null !== $r['meta_id'] && ! isset( $seen[ $r['meta_id'] ] ) ) {
+					$seen[ $r['meta_id'] ]                             = true;
+					$meta[ $cid ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
+				}
+			}
+		}
+
+		$new = array(); // post => key => value.
+		$get = static function ( $post, $key ) use ( &$new, &$meta ) {
+			if ( isset( $new[ $post ] ) && array_key_exists( $key, $new[ $post ] ) ) {
+				return $new[ $post ][ $key ];
+			}
+			return isset( $meta[ $post ][ $key ][0] ) ? $meta[ $post ][ $key ][0][1] : null;
+		};
+
+		// Primary location: a positive integer names it; absent/""/"0" means none (all follow); anything else: no location follows.
+		$primary_raw = $this->setting( 'primary_location', 'mulopimfwc_primary_location', '' );
+		$primary     = 0;
+		$follow_all  = false;
+		if ( null === $primary_raw || false === $primary_raw || '' === $primary_raw || '0' === $primary_raw || 0 === $primary_raw ) {
+			$follow_all = true;
+		} else {
+			$primary = (int) self::parse_positive_int( is_int( $primary_raw ) ? $primary_raw : ( is_string( $primary_raw ) ? trim( $primary_raw ) : '' ) );
+		}
+
+		// 5. Apply the items in order, in memory.
+		$holders = array(); // post id => final stock.
+		$changed = array();
+		foreach ( $resolved as $n => $it ) {
+			$p = $it['post'];
+			$l = $it['location'];
+			if ( null !== $it['regular'] || null !== $it['sale'] ) {
+				$reg = null !== $it['regular'] ? $it['regular'] : $get( $p, '_location_regular_price_' . $l );
+				if ( null === $reg || '' === trim( (string) $reg ) ) {
+					$reg = $get( $p, '_regular_price' );
+				}
+				$sale = null !== $it['sale'] ? $it['sale'] : $get( $p, '_location_sale_price_' . $l );
+				if ( self::is_decimal( $sale ) && self::is_decimal( $reg ) && self::compare_decimals( trim( $sale ), trim( $reg ) ) >= 0 ) {
+					$field        = ( null !== $it['sale'] && '' !== $it['sale'] ) ? 'sale_price' : 'regular_price';
+					$errors[ $n ] = array( 'sale_price_not_below_regular', $field );
+					continue;
+				}
+			}
+			$new[ $p ][ '_location_stock_' . $l ] = $it['stock'];
+			if ( null !== $it['regular'] ) {
+				$new[ $p ][ '_location_regular_price_' . $l ] = $it['regular'];
+			}
+			if ( null !== $it['sale'] ) {
+				$new[ $p ][ '_location_sale_price_' . $l ] = $it['sale'];
+			}
+			if ( null !== $it['backorders'] ) {
+				$new[ $p ][ '_location_backorders_' . $l ] = $it['backorders'];
+			}
+			if ( null !== $it['disabled'] ) {
+				$new[ $p ][ '_location_disabled_' . $l ] = $it['disabled'];
+			}
+			$changed[ $p ] = true;
+
+			if ( ! $follow_all && $primary !== $l ) {
+				continue;
+			}
+			$holder = 0;
+			if ( 'yes' === $get( $p, '_manage_stock' ) ) {
+				$holder = $p;
+			} elseif ( 'product_variation' === $posts[ $p ]['post_type'] ) {
+				$parent = (int) $posts[ $p ]['post_parent'];
+				if ( $parent && 'yes' === $get( $parent, '_manage_stock' ) ) {
+					$holder = $parent;
+				}
+			}
+			if ( $holder ) {
+				$holders[ $holder ]           = $it['stock'];
+				$new[ $holder ]['_stock']     = $it['stock'] . '.000000';
+				$changed[ $holder ]           = true;
+			}
+		}
+
+		// 6. WooCommerce's stock status, as its product save would leave it.
+		$threshold = absint( $this->setting( 'notify_no_stock_amount', 'woocommerce_notify_no_stock_amount', 0 ) );
+		$old       = static function ( $post, $key ) use ( &$meta ) {
+			return isset( $meta[ $post ][ $key ][0] ) ? $meta[ $post ][ $key ][0][1] : null;
+		};
+		$full_save   = array(); // post => true: status, lookup row, visibility term, post_modified.
+		$status_only = array(); // post => true: status and lookup status only.
+		$modified    = array();
+		foreach ( $holders as $h => $stock ) {
+			$bo     = $get( $h, '_backorders' );
+			$status = ( (int) $stock > $threshold ) ? 'instock' : ( ( null !== $bo && 'no' !== $bo && '' !== $bo ) ? 'onbackorder' : 'outofstock' );
+			$new[ $h ]['_stock_status'] = $status;
+			$full_save[ $h ]            = true;
+			$modified[ $h ]             = true;
+		}
+		foreach ( array_keys( $holders ) as $h ) {
+			if ( $is_variable( $h ) && isset( $children[ $h ] ) ) {
+				// WooCommerce's sync_managed_variation_stock_status(): children not managing their own stock.
+				$status = $new[ $h ]['_stock_status'];
+				foreach ( $children[ $h ] as $c ) {
+					$mode = $old( $c, '_manage_stock' );
+					if ( null !== $mode && 'yes' !== $mode && $get( $c, '_stock_status' ) !== $status ) {
+						$new[ $c ]['_stock_status'] = $status;
+						$status_only[ $c ]          = true;
+						$changed[ $c ]              = true;
+					}
+				}
+			}
+		}
+		$aggregated = array();
+		foreach ( array_keys( $holders ) as $h ) {
+			if ( 'product_variation' !== $posts[ $h ]['post_type'] ) {
+				continue;
+			}
+			$parent = (int) $posts[ $h ]['post_parent'];
+			if ( ! $parent ) {
+				continue;
+			}
+			$modified[ $parent ] = true;
+			$changed[ $parent ]  = true;
+			if ( 'yes' !== $get( $parent, '_manage_stock' ) ) {
+				$aggregated[ $parent ] = true;
+			}
+		}
+		foreach ( array_keys( $aggregated ) as $parent ) {
+			$has = array();
+			foreach ( isset( $children[ $parent ] ) ? $children[ $parent ] : array() as $c ) {
+				if ( 'publish' === $posts[ $c ]['post_status'] ) {
+					$has[ (string) $get( $c, '_stock_status' ) ] = true;
+				}
+			}
+			$status                          = isset( $has['instock'] ) ? 'instock' : ( isset( $has['onbackorder'] ) ? 'onbackorder' : 'outofstock' );
+			$new[ $parent ]['_stock_status'] = $status;
+			$full_save[ $parent ]            = true;
+		}
+
+		// Stock changes (for WooCommerce's actions).
+		$stock_changes = array();
+		foreach ( array_keys( $full_save + $status_only ) as $id ) {
+			$old_stock = isset( $holders[ $id ] ) ? self::stock_text( $old( $id, '_stock' ) ) : null;
+			$new_stock = isset( $holders[ $id ] ) ? $holders[ $id ] : null;
+			$os        = $old( $id, '_stock_status' );
+			$ns        = $get( $id, '_stock_status' );
+			$stock_chg = isset( $holders[ $id ] ) && ( null === $old_stock || $old_stock !== $new_stock );
+			if ( ! $stock_chg && $os === $ns ) {
+				continue;
+			}
+			$is_var          = 'product_variation' === $posts[ $id ]['post_type'];
+			$stock_changes[] = array(
+				'product_id' => (int) $id,
+				'parent_id'  => $is_var ? (int) $posts[ $id ]['post_parent'] : 0,
+				'type'       => $is_var ? 'variation' : ( $is_variable( $id ) ? 'variable' : 'product' ),
+				'old_stock'  => $old_stock,
+				'new_stock'  => $new_stock,
+				'old_status' => $os,
+				'new_status' => $ns,
+			);
+		}
+
+		if ( empty( $this->opts['dry_run'] ) ) {
+			$this->write( $new, $meta, $full_save, $status_only, $modified );
+		}
+
+		$ids = array_map( 'intval', array_keys( $changed ) );
+		sort( $ids, SORT_NUMERIC );
+		return array( $ids, $stock_changes );
+	}
+
+	/**
+	 * A stored _stock as an integer text ("5.000000" → "5"), null when absent.
+	 *
+	 * @param mixed $v Stored value.
+	 * @return string|null
+	 */
+	private static function stock_text( $v ) {
+		if ( null === $v || '' === $v ) {
+			return null;
+		}
+		if ( preg_match( '/^\s*(-?)0*(\d+)(?:\.0*)?\s*$/D', (string) $v, $m ) ) {
+			return ( '0' === ltrim( $m[2], '0' ) || '' === ltrim( $m[2], '0' ) ? '0' : $m[1] . ltrim( $m[2], '0' ) );
+		}
+		return (string) $v;
+	}
+
+	/**
+	 * Write the planned state: meta rows, visibility terms, lookup rows, post dates.
+	 *
+	 * @param array $new         Planned meta values: post => key => value.
+	 * @param array $meta        Current rows: post => key => list of [meta_id, value].
+	 * @param array $full_save   Posts saved by WooCommerce (status, term, lookup stock + status).
+	 * @param array $status_only Posts whose status alone WooCommerce updates.
+	 * @param array $modified    Posts whose post_modified moves.
+	 */
+	private function write( array $new, array $meta, array $full_save, array $status_only, array $modified ) {
+		$t       = $this->t;
+		$upserts = array();
+		$deletes = array();
+		foreach ( $new as $post => $values ) {
+			foreach ( $values as $key => $value ) {
+				$rows = isset( $meta[ $post ][ $key ] ) ? $meta[ $post ][ $key ] : array();
+				if ( $rows ) {
+					$first = array_shift( $rows );
+					foreach ( $rows as $extra ) {
+						$deletes[] = $extra[0];
+					}
+					if ( $first[1] === $value ) {
+						continue;
+					}
+					$upserts[] = '(' . $first[0] . ',' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+				} else {
+					$upserts[] = '(NULL,' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+				}
+			}
+		}
+		if ( $upserts ) {
+			$this->write_chunked(
+				"INSERT INTO `{$t['postmeta']}` (meta_id, post_id, meta_key, meta_value) VALUES ",
+				$upserts,
+				' ON DUPLICATE KEY UPDATE meta_value = VALUES(meta_value)'
+			);
+		}
+		foreach ( array_chunk( $deletes, self::IN_CHUNK ) as $chunk ) {
+			$this->sql( "DELETE FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ')' );
+		}
+
+		// The outofstock visibility term of the saved products.
+		if ( $full_save ) {
+			$this->write_visibility( $new, $full_save );
+		}
+
+		// WooCommerce's lookup table, when it exists.
+		if ( $full_save || $status_only ) {
+			$exists = $this->sql( 'SHOW TABLES LIKE ' . $this->q( $t['lookup'] ), true );
+			if ( $exists ) {
+				$full = array();
+				$stat = array();
+				foreach ( array_keys( $full_save ) as $id ) {
+					$stock = isset( $new[ $id ]['_stock'] ) ? substr( $new[ $id ]['_stock'], 0, -7 ) : null;
+					if ( null !== $stock ) {
+						$full[] = '(' . (int) $id . ',' . $stock . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+					} else {
+						$stat[] = '(' . (int) $id . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+					}
+				}
+				foreach ( array_keys( $status_only ) as $id ) {
+					$stat[] = '(' . (int) $id . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+				}
+				if ( $full ) {
+					$this->write_chunked(
+						"INSERT INTO `{$t['lookup']}` (product_id, stock_quantity, stock_status) VALUES ",
+						$full,
+						' ON DUPLICATE KEY UPDATE stock_quantity = VALUES(stock_quantity), stock_status = VALUES(stock_status)'
+					);
+				}
+				if ( $stat ) {
+					$this->write_chunked(
+						"INSERT INTO `{$t['lookup']}` (product_id, stock_status) VALUES ",
+						$stat,
+						' ON DUPLICATE KEY UPDATE stock_status = VALUES(stock_status)'
+					);
+				}
+			}
+		}
+
+		if ( $modified ) {
+			$now     = function_exists( 'current_time' ) ? current_time( 'mysql' ) : gmdate( 'Y-m-d H:i:s' );
+			$now_gmt = function_exists( 'current_time' ) ? current_time( 'mysql', true ) : gmdate( 'Y-m-d H:i:s' );
+			foreach ( array_chunk( array_keys( $modified ), self::IN_CHUNK ) as $chunk ) {
+				$this->sql( "UPDATE `{$t['posts']}` SET post_modified = " . $this->q( $now ) . ', post_modified_gmt = ' . $this->q( $now_gmt ) . ' WHERE ID IN (' . self::ints( $chunk ) . ')' );
+			}
+		}
+	}
+
+	/**
+	 * Add or remove the product_visibility `outofstock` term, set-based, and keep its count right.
+	 *
+	 * @param array $new       Planned meta values.
+	 * @param array $full_save Saved posts.
+	 */
+	private function write_visibility( array $new, array $full_save ) {
+		$t    = $this->t;
+		$want = array();
+		foreach ( array_keys( $full_save ) as $id ) {
+			$want[ $id ] = ( 'outofstock' === $new[ $id ]['_stock_status'] );
+		}
+		$rows  = $this->sql(
+			"SELECT tt.term_taxonomy_id FROM `{$t['tt']}` tt JOIN `{$t['terms']}` te ON te.term_id = tt.term_id WHERE tt.taxonomy = 'product_visibility' AND te.slug = 'outofstock' LIMIT 1",
+			true
+		);
+		$tt_id = $rows ? (int) $rows[0]['term_taxonomy_id'] : 0;
+		if ( ! $tt_id ) {
+			if ( ! in_array( true, $want, true ) ) {
+				return;
+			}
+			$this->sql( "INSERT INTO `{$t['terms']}` (name, slug, term_group) VALUES ('outofstock', 'outofstock', 0)" );
+			$term_id = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
+			$this->sql( "INSERT INTO `{$t['tt']}` (term_id, taxonomy, description, parent, count) VALUES ({$term_id}, 'product_visibility', '', 0, 0)" );
+			$tt_id = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
+		}
+		$have = array();
+		$rows = $this->select_chunked(
+			array_keys( $want ),
+			function ( $chunk ) use ( $t, $tt_id ) {
+				return "SELECT object_id FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . self::ints( $chunk ) . ')';
+			}
+		);
+		foreach ( $rows as $r ) {
+			$have[ (int) $r['object_id'] ] = true;
+		}
+		$add    = array();
+		$remove = array();
+		foreach ( $want as $id => $on ) {
+			if ( $on && ! isset( $have[ $id ] ) ) {
+				$add[] = '(' . (int) $id . ',' . $tt_id . ',0)';
+			} elseif ( ! $on && isset( $have[ $id ] ) ) {
+				$remove[] = (int) $id;
+			}
+		}
+		if ( $add ) {
+			$this->write_chunked( "INSERT IGNORE INTO `{$t['tr']}` (object_id, term_taxonomy_id, term_order) VALUES ", $add );
+		}
+		foreach ( array_chunk( $remove, self::IN_CHUNK ) as $chunk ) {
+			$this->sql( "DELETE FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . self::ints( $chunk ) . ')' );
+		}
+		if ( $add || $remove ) {
+			// As WordPress's _update_post_term_count() counts: published objects of the taxonomy's post types.
+			$this->sql(
+				"UPDATE `{$t['tt']}` SET count = (SELECT COUNT(*) FROM `{$t['tr']}` tr JOIN `{$t['posts']}` p ON p.ID = tr.object_id
+				WHERE tr.term_taxonomy_id = {$tt_id} AND p.post_status = 'publish' AND p.post_type IN ('product','product_variation'))
+				WHERE term_taxonomy_id = {$tt_id}"
+			);
+		}
+	}
+
+	/**
+	 * Build the result array.
+	 *
+	 * @param int   $total   Item count.
+	 * @param array $outcome Outcome of the transaction.
+	 * @return array
+	 */
+	private function report( $total, array $outcome ) {
+		$messages = self::messages();
+		$failed   = count( $outcome['errors'] );
+		$texts    = array();
+		$details  = array();
+		foreach ( $outcome['errors'] as $n => $err ) {
+			list( $code, $field ) = $err;
+			$msg                  = $messages[ $code ];
+			$texts[]              = sprintf(
+				/* translators: 1: item number (from 1), 2: error message. */
+				__( 'Item %1$d: %2$s', 'mulopimfwc-bulk-sync' ),
+				$n,
+				$msg
+			);
+			$details[] = array(
+				'index'   => (int) $n,
+				'code'    => $code,
+				'field'   => $field,
+				'message' => $msg,
+			);
+		}
+		$success = $total - $failed;
+		$result  = array(
+			'success'             => true,
+			'message'             => sprintf(
+				/* translators: 1: items processed, 2: items that succeeded, 3: items that failed. */
+				__( 'Processed %1$d items. %2$d succeeded, %3$d failed.', 'mulopimfwc-bulk-sync' ),
+				$total,
+				$success,
+				$failed
+			),
+			'results'             => array(
+				'success'      => $success,
+				'failed'       => $failed,
+				'errors'       => $texts,
+				'items_failed' => $details,
+			),
+			'changed_product_ids' => $outcome['changed'],
+			'stock_changes'       => $outcome['stock_changes'],
+			'engine'              => 'php',
+		);
+		if ( ! empty( $this->opts['dry_run'] ) ) {
+			$result['dry_run'] = true;
+		}
+		return $result;
+	}
+}
+
+/**
+ * A database error inside the engine (carries the server's errno; never a host or credential).
+ */
+class Mulopimfwc_Bulk_Sync_Db_Exception extends Exception {
+
+	/**
+	 * MySQL error number (0 when unknown).
+	 *
+	 * @var int
+	 */
+	public $errno;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param int $errno Error number.
+	 */
+	public function __construct( $errno ) {
+		parent::__construct( 'database error', 0 );
+		$this->errno = (int) $errno;
+	}
+}

@@ -1,0 +1,51 @@
+<?php
+/**
+ * Plugin Name:       Multi Location Bulk Sync (native)
+ * Description:       Fast, safe bulk inventory and price sync per location for WooCommerce (POST /wp-json/mulopimfwc/v1/inventory/bulk-sync). Uses the mulopimfwc native extension when loaded, a set-based PHP engine otherwise.
+ * Version:           0.1.0
+ * Requires at least: 6.1
+ * Requires PHP:      8.0
+ * License:           GPL-2.0-or-later
+ * Text Domain:       mulopimfwc-bulk-sync
+ *
+ * @package Mulopimfwc_Bulk_Sync
+ */
+
+defined( 'ABSPATH' ) || exit;
+
+define( 'MULOPIMFWC_BULK_SYNC_VERSION', '0.1.0' );
+define( 'MULOPIMFWC_BULK_SYNC_FILE', __FILE__ );
+
+require_once __DIR__ . '/includes/class-php-engine.php';
+require_once __DIR__ . '/includes/class-engine.php';
+require_once __DIR__ . '/includes/class-cache.php';
+require_once __DIR__ . '/includes/class-rest-controller.php';
+
+/**
+ * The shared engine (REST, WP-CLI and PHP callers).
+ *
+ * @return Mulopimfwc_Bulk_Sync_Engine
+ */
+function mulopimfwc_bulk_sync_engine() {
+	static $engine = null;
+	if ( null === $engine ) {
+		$engine = new Mulopimfwc_Bulk_Sync_Engine();
+	}
+	return $engine;
+}
+
+/**
+ * Boot the plugin.
+ */
+function mulopimfwc_bulk_sync_boot() {
+	load_plugin_textdomain( 'mulopimfwc-bulk-sync', false, dirname( plugin_basename( __FILE__ ) ) . '/languages' );
+
+	$controller = new Mulopimfwc_Bulk_Sync_REST_Controller( mulopimfwc_bulk_sync_engine() );
+	$controller->hooks();
+
+	if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'WP_CLI' ) ) {
+		require_once __DIR__ . '/includes/class-cli-command.php';
+		WP_CLI::add_command( 'mulopimfwc', new Mulopimfwc_Bulk_Sync_CLI_Command( mulopimfwc_bulk_sync_engine() ) );
+	}
+}
+add_action( 'plugins_loaded', 'mulopimfwc_bulk_sync_boot' );
