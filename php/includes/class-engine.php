@@ -81,6 +81,16 @@ class Mulopimfwc_Bulk_Sync_Engine {
 			'table_prefix' => isset( $wpdb->prefix ) ? $wpdb->prefix : 'wp_',
 			'max_items'    => $this->max_items( $native ),
 		);
+		// `DB_HOST` = 'localhost' means PHP's default socket, as mysqli reads it.
+		$socket = ini_get( 'mysqli.default_socket' );
+		if ( is_string( $socket ) && '' !== $socket ) {
+			$options['db_default_socket'] = $socket;
+		}
+		// WordPress's clock (timezone_string aware) for post_modified, as WooCommerce's save stamps it.
+		if ( function_exists( 'current_time' ) ) {
+			$options['now_local'] = current_time( 'mysql' );
+			$options['now_gmt']   = current_time( 'mysql', true );
+		}
 		return array_merge( $options, is_array( $args ) ? $args : array() );
 	}
 
