@@ -258,6 +258,7 @@ fn read_snapshot(
     t: &Tables,
     items: &[Result<Resolved, ItemError>],
     location_terms: &BTreeSet<u64>,
+    has_lookup: bool,
 ) -> Result<Snapshot, DbFailure> {
     let mut snap = Snapshot::default();
     let item_posts: BTreeSet<u64> = items.iter().flatten().map(|r| r.post_id).collect();
@@ -347,6 +348,8 @@ fn read_snapshot(
         }
     }
     let all_posts: Vec<u64> = snap.posts.keys().copied().collect();
+    // Plain reads: the posts are locked above, and every writer of these keys that matters
+    // (this engine, the PHP engine) locks them first.
     let rows: Vec<(u64, u64, String, Option<String>)> = rows_in(
         s,
         &format!(
@@ -354,14 +357,30 @@ fn read_snapshot(
             pm = t.postmeta,
             keys = str_list(keys.iter().map(String::as_str)),
         ),
-        ids_parts(all_posts),
-        ") ORDER BY meta_id FOR UPDATE",
+        ids_parts(all_posts.iter().copied()),
+        ")",
     )?;
     for (meta_id, post_id, key, value) in rows {
         snap.meta
-            .entry((post_id, key))
+            .entry(post_id)
+            .or_default()
+            .entry(key)
             .or_default()
             .push((meta_id, value.unwrap_or_default()));
+    }
+    for keys in snap.meta.values_mut() {
+        for rows in keys.values_mut() {
+            rows.sort_unstable_by_key(|(id, _)| *id);
+        }
+    }
+    if has_lookup {
+        let ids: Vec<u64> = rows_in(
+            s,
+            &format!("SELECT product_id FROM {} WHERE product_id IN (", t.lookup),
+            ids_parts(all_posts),
+            ")",
+        )?;
+        snap.lookup_rows = ids.into_iter().collect();
     }
     Ok(snap)
 }
@@ -381,7 +400,7 @@ fn sync_once(s: &mut Session, items: &[Value], opts: &EngineOptions) -> Result<R
     let terms: BTreeSet<u64> = resolved.iter().flatten().map(|r| r.term_id).collect();
 
     s.exec("START TRANSACTION")?;
-    let snap = read_snapshot(s, &t, &resolved, &terms)?;
+    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup)?;
     let plan = plan::build(
         &resolved,
         &snap,
@@ -461,40 +480,30 @@ fn write(
         s.exec(&sql)?;
     }
     if site.has_lookup && !plan.lookup_writes.is_empty() {
-        // Deduplicate: the last write of a product wins.
+        // The plan only lists rows that exist (WooCommerce regenerates missing ones); the last
+        // write of a product wins. Keyed on the primary key, so one multi-row statement.
         let mut last: HashMap<u64, usize> = HashMap::new();
         for (i, w) in plan.lookup_writes.iter().enumerate() {
             last.insert(w.product_id, i);
         }
         let mut idx: Vec<usize> = last.into_values().collect();
         idx.sort_unstable();
-        for chunk in idx.chunks(5_000) {
-            let mut stock_case = String::new();
-            let mut status_case = String::new();
-            let mut ids = Vec::with_capacity(chunk.len());
-            for &i in chunk {
-                let w = &plan.lookup_writes[i];
-                if let Some(q) = w.stock {
-                    stock_case.push_str(&format!(" WHEN {} THEN {}", w.product_id, q));
-                }
-                status_case.push_str(&format!(
-                    " WHEN {} THEN {}",
-                    w.product_id,
-                    str_lit(w.status)
-                ));
-                ids.push(w.product_id);
-            }
-            let stock_set = if stock_case.is_empty() {
-                String::new()
-            } else {
-                format!("stock_quantity = CASE product_id{stock_case} ELSE stock_quantity END, ")
-            };
-            s.exec(&format!(
-                "UPDATE {lookup} SET {stock_set}stock_status = CASE product_id{status_case} ELSE stock_status END \
-                 WHERE product_id IN ({ids})",
-                lookup = t.lookup,
-                ids = id_list(ids),
-            ))?;
+        let parts = idx.into_iter().map(|i| {
+            let w = &plan.lookup_writes[i];
+            let stock = w
+                .stock
+                .map_or_else(|| "NULL".to_string(), |q| q.to_string());
+            format!("({},{stock},{})", w.product_id, str_lit(w.status))
+        });
+        for sql in chunked(
+            &format!("INSERT INTO {} (product_id, stock_quantity, stock_status) VALUES ", t.lookup),
+            ",",
+            " ON DUPLICATE KEY UPDATE stock_quantity = IF(VALUES(stock_quantity) IS NULL, stock_quantity, \
+             VALUES(stock_quantity)), stock_status = VALUES(stock_status)",
+            parts,
+            budget,
+        ) {
+            s.exec(&sql)?;
         }
     }
     if let Some(tt) = site.outofstock_tt {

@@ -6,7 +6,7 @@ use crate::error::ItemError;
 use crate::options::Primary;
 use crate::price::stored_price_value;
 use crate::resolve::{PostInfo, PostType, Resolved};
-use std::collections::{BTreeMap, BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The rows read inside the transaction.
 #[derive(Debug, Default)]
@@ -15,8 +15,10 @@ pub struct Snapshot {
     pub posts: HashMap<u64, PostInfo>,
     /// Parent → its variations that WooCommerce counts (`publish` and `private`).
     pub children: HashMap<u64, Vec<u64>>,
-    /// (post, key) → rows (meta_id, value), lowest meta_id first.
-    pub meta: HashMap<(u64, String), Vec<(u64, String)>>,
+    /// post → key → rows (meta_id, value), lowest meta_id first.
+    pub meta: HashMap<u64, HashMap<String, Vec<(u64, String)>>>,
+    /// Products that have a `wc_product_meta_lookup` row.
+    pub lookup_rows: HashSet<u64>,
 }
 
 /// Site settings the plan depends on.
@@ -70,28 +72,31 @@ pub struct Plan {
     pub modified_posts: BTreeSet<u64>,
     pub changed_ids: BTreeSet<u64>,
     pub stock_changes: Vec<StockChange>,
+    /// Products whose WooCommerce stock was set (changed or not).
+    pub stock_targets: usize,
 }
 
 struct State<'a> {
     snap: &'a Snapshot,
-    /// Values decided so far, in key order (what the write step applies).
-    writes: BTreeMap<(u64, String), String>,
+    /// Values decided so far, by post and key (what the write step applies).
+    writes: BTreeMap<u64, BTreeMap<String, String>>,
 }
 
 impl<'a> State<'a> {
     fn get(&self, post: u64, key: &str) -> Option<&str> {
-        if let Some(v) = self.writes.get(&(post, key.to_string())) {
+        if let Some(v) = self.writes.get(&post).and_then(|m| m.get(key)) {
             return Some(v.as_str());
         }
         self.snap
             .meta
-            .get(&(post, key.to_string()))
+            .get(&post)
+            .and_then(|m| m.get(key))
             .and_then(|rows| rows.first())
             .map(|(_, v)| v.as_str())
     }
 
     fn set(&mut self, post: u64, key: String, value: String) {
-        self.writes.insert((post, key), value);
+        self.writes.entry(post).or_default().insert(key, value);
     }
 }
 
@@ -219,7 +224,10 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
         plan.outcomes.push(Ok(()));
     }
 
+    plan.stock_targets = targets.len();
     apply_main_stock(&mut st, &mut plan, &targets, &target_stock, settings);
+    let rows = &snap.lookup_rows;
+    plan.lookup_writes.retain(|w| rows.contains(&w.product_id));
     finish_meta(&st, &mut plan);
     plan
 }
@@ -352,27 +360,30 @@ fn apply_main_stock(
 /// Turns the decided values into row writes: update the first existing row when its value
 /// differs, insert where none exists, delete any extra rows of the same key.
 fn finish_meta(st: &State<'_>, plan: &mut Plan) {
-    for ((post, key), value) in &st.writes {
-        match st.snap.meta.get(&(*post, key.clone())) {
-            Some(rows) if !rows.is_empty() => {
-                let (first_id, first_value) = &rows[0];
-                if first_value != value {
-                    plan.meta_writes.push(MetaWrite {
-                        meta_id: Some(*first_id),
-                        post_id: *post,
-                        key: key.clone(),
-                        value: value.clone(),
-                    });
+    for (post, keys) in &st.writes {
+        let existing = st.snap.meta.get(post);
+        for (key, value) in keys {
+            match existing.and_then(|m| m.get(key)) {
+                Some(rows) if !rows.is_empty() => {
+                    let (first_id, first_value) = &rows[0];
+                    if first_value != value {
+                        plan.meta_writes.push(MetaWrite {
+                            meta_id: Some(*first_id),
+                            post_id: *post,
+                            key: key.clone(),
+                            value: value.clone(),
+                        });
+                    }
+                    plan.meta_deletes
+                        .extend(rows[1..].iter().map(|(id, _)| *id));
                 }
-                plan.meta_deletes
-                    .extend(rows[1..].iter().map(|(id, _)| *id));
+                _ => plan.meta_writes.push(MetaWrite {
+                    meta_id: None,
+                    post_id: *post,
+                    key: key.clone(),
+                    value: value.clone(),
+                }),
             }
-            _ => plan.meta_writes.push(MetaWrite {
-                meta_id: None,
-                post_id: *post,
-                key: key.clone(),
-                value: value.clone(),
-            }),
         }
     }
 }
@@ -428,8 +439,8 @@ mod tests {
         s.posts.insert(4, info(PostType::Variation, 2));
         s.children.insert(2, vec![3, 4]);
         for (post, key, rows) in meta {
-            s.meta.insert(
-                (*post, key.to_string()),
+            s.meta.entry(*post).or_default().insert(
+                key.to_string(),
                 rows.iter().map(|(id, v)| (*id, v.to_string())).collect(),
             );
         }

@@ -66,7 +66,7 @@ pub fn build(report: &Report, stats: Stats, dry_run: bool) -> Value {
             "meta_rows_inserted": report.rows_inserted,
             "meta_rows_updated": report.rows_updated,
             "meta_rows_deleted": report.rows_deleted,
-            "main_stock_updates": plan.lookup_writes.iter().filter(|w| w.stock.is_some()).count(),
+            "main_stock_updates": plan.stock_targets,
         },
         "engine": "native",
         "stats": {

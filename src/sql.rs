@@ -39,10 +39,12 @@ impl Tables {
 
 /// Appends a string literal.
 pub fn push_str_lit(out: &mut String, s: &str) {
+    const HEX: &[u8; 16] = b"0123456789abcdef";
     out.reserve(s.len() * 2 + 14);
     out.push_str("_utf8mb4 X'");
     for b in s.bytes() {
-        let _ = write!(out, "{b:02x}");
+        out.push(char::from(HEX[usize::from(b >> 4)]));
+        out.push(char::from(HEX[usize::from(b & 15)]));
     }
     out.push('\'');
 }

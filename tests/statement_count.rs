@@ -18,16 +18,23 @@ fn questions(db: &mut TestDb) -> u64 {
     row.map(|r| r.1).unwrap_or(0)
 }
 
-/// Statements the server saw for one request (less the one `SHOW` of our own).
+/// Statements the server saw for one request (less the one `SHOW` of our own). The counter is
+/// server-wide, so anything else running can only add to it: the least of three tries counts.
 fn measured(db: &mut TestDb, req: &str) -> (u64, u64) {
     let opts = db.options();
     // Warm the pool so that connecting is not counted.
     run_json(b"{\"items\": []}", &opts).expect("warm-up");
-    let before = questions(db);
-    let out = run_json(req.as_bytes(), &opts).expect("sync");
-    let after = questions(db);
-    let own = out["stats"]["statements"].as_u64().expect("engine count");
-    (after - before - 1, own)
+    let mut best = (u64::MAX, 0);
+    for _ in 0..3 {
+        let before = questions(db);
+        let out = run_json(req.as_bytes(), &opts).expect("sync");
+        let after = questions(db);
+        let own = out["stats"]["statements"].as_u64().expect("engine count");
+        if after - before - 1 < best.0 {
+            best = (after - before - 1, own);
+        }
+    }
+    best
 }
 
 #[test]
