@@ -41,6 +41,25 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 */
 	public function hooks() {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), self::PRIORITY );
+		add_filter( 'rest_request_before_callbacks', array( $this, 'authenticate_before_body_errors' ), 10, 3 );
+	}
+
+	/**
+	 * WordPress validates a JSON body (rest_invalid_json, 400) before it runs the permission callback: for our
+	 * route, an unauthenticated request gets the 401/403 instead, so nothing about the body is answered to it.
+	 *
+	 * @param WP_REST_Response|WP_HTTP_Response|WP_Error|mixed $response Result so far (a WP_Error here when the body failed validation).
+	 * @param array                                            $handler  Route handler.
+	 * @param WP_REST_Request                                  $request  Request.
+	 * @return mixed
+	 */
+	public function authenticate_before_body_errors( $response, $handler, $request ) {
+		if ( ! is_wp_error( $response ) || ! isset( $handler['callback'] ) || ! is_array( $handler['callback'] )
+			|| $this !== $handler['callback'][0] || 'bulk_sync' !== $handler['callback'][1] ) {
+			return $response;
+		}
+		$allowed = $this->permissions_check( $request );
+		return is_wp_error( $allowed ) ? $allowed : $response;
 	}
 
 	/**
