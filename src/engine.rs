@@ -22,15 +22,17 @@ const ATTEMPTS: u32 = 4;
 
 /// Entry point for a raw JSON body.
 pub fn run_json(body: &[u8], opts: &EngineOptions) -> Result<Value, EngineError> {
-    run_items(request::parse_body(body)?, opts)
+    run_body(request::parse_body(body)?, opts)
 }
 
 /// Entry point for an already decoded body (PHP arrays).
 pub fn run_value(body: Value, opts: &EngineOptions) -> Result<Value, EngineError> {
-    run_items(request::items_of(body)?, opts)
+    run_body(request::body_of(body)?, opts)
 }
 
-fn run_items(items: Vec<Value>, opts: &EngineOptions) -> Result<Value, EngineError> {
+fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineError> {
+    let items = body.items;
+    let dry_run = opts.dry_run || body.dry_run;
     if items.len() > opts.max_items {
         return Err(EngineError::TooManyItems {
             count: items.len(),
@@ -41,14 +43,14 @@ fn run_items(items: Vec<Value>, opts: &EngineOptions) -> Result<Value, EngineErr
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match sync_once(&mut session, &items, opts) {
+        match sync_once(&mut session, &items, opts, dry_run) {
             Ok(report) => {
                 let stats = response::Stats {
                     statements: session.statements,
                     attempts: attempt,
                 };
                 store::checkin(&opts.db, session);
-                return Ok(response::build(&report, stats, opts.dry_run));
+                return Ok(response::build(&report, &items, stats, dry_run));
             }
             Err(failure) => {
                 let retryable = matches!(failure, DbFailure::Retry(_) | DbFailure::Lost);
@@ -259,6 +261,7 @@ fn read_snapshot(
     items: &[Result<Resolved, ItemError>],
     location_terms: &BTreeSet<u64>,
     has_lookup: bool,
+    lock_meta: bool,
 ) -> Result<Snapshot, DbFailure> {
     let mut snap = Snapshot::default();
     let item_posts: BTreeSet<u64> = items.iter().flatten().map(|r| r.post_id).collect();
@@ -348,8 +351,8 @@ fn read_snapshot(
         }
     }
     let all_posts: Vec<u64> = snap.posts.keys().copied().collect();
-    // Plain reads: the posts are locked above, and every writer of these keys that matters
-    // (this engine, the PHP engine) locks them first.
+    // Plain reads unless asked: the posts are locked above, and every writer of these keys
+    // that matters (this engine, the PHP engine) locks them first.
     let rows: Vec<(u64, u64, String, Option<String>)> = rows_in(
         s,
         &format!(
@@ -358,7 +361,7 @@ fn read_snapshot(
             keys = str_list(keys.iter().map(String::as_str)),
         ),
         ids_parts(all_posts.iter().copied()),
-        ")",
+        if lock_meta { ") FOR UPDATE" } else { ")" },
     )?;
     for (meta_id, post_id, key, value) in rows {
         snap.meta
@@ -385,7 +388,12 @@ fn read_snapshot(
     Ok(snap)
 }
 
-fn sync_once(s: &mut Session, items: &[Value], opts: &EngineOptions) -> Result<Report, DbFailure> {
+fn sync_once(
+    s: &mut Session,
+    items: &[Value],
+    opts: &EngineOptions,
+    dry_run: bool,
+) -> Result<Report, DbFailure> {
     let t = Tables::new(&opts.table_prefix);
     let site = read_site(s, &t, opts)?;
     let fields: Vec<Result<ItemFields, ItemError>> = items
@@ -400,7 +408,13 @@ fn sync_once(s: &mut Session, items: &[Value], opts: &EngineOptions) -> Result<R
     let terms: BTreeSet<u64> = resolved.iter().flatten().map(|r| r.term_id).collect();
 
     s.exec("START TRANSACTION")?;
-    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup)?;
+    // Relative changes read the values they add to with the rows locked, so that a concurrent
+    // order's `meta_value - 1` waits for this transaction instead of being overwritten.
+    let lock_meta = resolved
+        .iter()
+        .flatten()
+        .any(|r| matches!(r.fields.stock, request::StockOp::Adjust(_)));
+    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup, lock_meta)?;
     let plan = plan::build(
         &resolved,
         &snap,
@@ -423,7 +437,7 @@ fn sync_once(s: &mut Session, items: &[Value], opts: &EngineOptions) -> Result<R
         rows_deleted: plan.meta_deletes.len() as u64,
         plan,
     };
-    if opts.dry_run {
+    if dry_run {
         s.exec("ROLLBACK")?;
         return Ok(report);
     }

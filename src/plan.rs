@@ -5,6 +5,7 @@
 use crate::error::ItemError;
 use crate::options::Primary;
 use crate::price::stored_price_value;
+use crate::request::StockOp;
 use crate::resolve::{PostInfo, PostType, Resolved};
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
@@ -110,10 +111,36 @@ fn status_for(stock: i64, backorders: Option<&str>, threshold: i64) -> &'static 
     }
 }
 
-/// WooCommerce reads `_stock` with `wc_stock_amount()`: the number, whatever its text.
-fn same_stock(old: Option<&str>, new: i64) -> bool {
-    old.and_then(|o| o.trim().parse::<f64>().ok())
-        .is_some_and(|o| o == new as f64)
+/// A stored stock as a whole number, the way PHP's `(int)` reads a numeric string
+/// (`"5"`, `"5.000000"`); `None` when it is not a number.
+fn stored_stock(s: &str) -> Option<i64> {
+    let t = s.trim();
+    t.parse::<i64>().ok().or_else(|| {
+        t.parse::<f64>()
+            .ok()
+            .filter(|f| f.is_finite())
+            .map(|f| f.trunc() as i64)
+    })
+}
+
+/// What the items of a request do to one product's WooCommerce stock: the last absolute value
+/// set (if any), then the sum of the adjustments after it.
+#[derive(Debug, Clone, Copy, Default)]
+struct TargetOps {
+    base: Option<i64>,
+    delta: i64,
+}
+
+impl TargetOps {
+    fn apply(&mut self, op: StockOp) {
+        match op {
+            StockOp::Set(v) => {
+                self.base = Some(v);
+                self.delta = 0;
+            }
+            StockOp::Adjust(d) => self.delta = self.delta.saturating_add(d),
+        }
+    }
 }
 
 /// Checks the sale-below-regular rule for an item against the state before it.
@@ -176,7 +203,7 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
     let mut plan = Plan::default();
     // Target → final stock, in order of first appearance (the last item wins).
     let mut targets: Vec<u64> = Vec::new();
-    let mut target_stock: HashMap<u64, i64> = HashMap::new();
+    let mut target_stock: HashMap<u64, TargetOps> = HashMap::new();
 
     for item in items {
         let r = match item {
@@ -191,12 +218,35 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
             plan.outcomes.push(Err(ItemError::PRODUCT_NOT_FOUND_ID));
             continue;
         }
+        let (post, t, f) = (r.post_id, r.term_id, &r.fields);
+        let stock_key = format!("_location_stock_{t}");
+        // No stored value counts as 0; a stored value that is not a number matches no
+        // expectation and adjusts from 0.
+        let current = st
+            .get(post, &stock_key)
+            .map(stored_stock)
+            .unwrap_or(Some(0));
+        if let Some(expected) = f.expected_stock {
+            if current != Some(expected) {
+                plan.outcomes.push(Err(ItemError::STOCK_MISMATCH));
+                continue;
+            }
+        }
+        let new_stock = match f.stock {
+            StockOp::Set(v) => v,
+            StockOp::Adjust(d) => match current.unwrap_or(0).checked_add(d) {
+                Some(v) => v,
+                None => {
+                    plan.outcomes.push(Err(ItemError::INVALID_STOCK_ADJUST));
+                    continue;
+                }
+            },
+        };
         if let Err(e) = check_prices(&st, r) {
             plan.outcomes.push(Err(e));
             continue;
         }
-        let (post, t, f) = (r.post_id, r.term_id, &r.fields);
-        st.set(post, format!("_location_stock_{t}"), f.stock.to_string());
+        st.set(post, stock_key, new_stock.to_string());
         if let Some(p) = &f.regular_price {
             st.set(post, format!("_location_regular_price_{t}"), p.text.clone());
         }
@@ -216,9 +266,11 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
         plan.changed_ids.insert(post);
         if settings.primary.follows(t) {
             if let Some(target) = stock_target(&st, post) {
-                if target_stock.insert(target, f.stock).is_none() {
+                let ops = target_stock.entry(target).or_insert_with(|| {
                     targets.push(target);
-                }
+                    TargetOps::default()
+                });
+                ops.apply(f.stock);
             }
         }
         plan.outcomes.push(Ok(()));
@@ -257,22 +309,26 @@ fn apply_main_stock(
     st: &mut State<'_>,
     plan: &mut Plan,
     targets: &[u64],
-    target_stock: &HashMap<u64, i64>,
+    target_stock: &HashMap<u64, TargetOps>,
     settings: Settings,
 ) {
     let snap = st.snap;
     let mut parents_to_sync: Vec<u64> = Vec::new();
     for &target in targets {
-        let Some(&stock) = target_stock.get(&target) else {
+        let Some(ops) = target_stock.get(&target) else {
             continue;
         };
         let Some(info) = snap.posts.get(&target) else {
             continue;
         };
         let old_stock = st.get(target, "_stock").map(str::to_string);
-        if !same_stock(old_stock.as_deref(), stock)
-            || old_stock.as_deref() != Some(&stock.to_string())
-        {
+        let old_value = old_stock.as_deref().and_then(stored_stock);
+        // Adjustments move WooCommerce's stock from its own current value.
+        let stock = ops
+            .base
+            .unwrap_or(old_value.unwrap_or(0))
+            .saturating_add(ops.delta);
+        if old_stock.as_deref() != Some(stock.to_string().as_str()) {
             st.set(target, "_stock".into(), stock.to_string());
         }
         let status = status_for(stock, st.get(target, "_backorders"), settings.threshold);
@@ -285,7 +341,7 @@ fn apply_main_stock(
         plan.modified_posts.insert(target);
         plan.changed_ids.insert(target);
         let is_variation = info.post_type == PostType::Variation;
-        if !same_stock(old_stock.as_deref(), stock) || old_status.as_deref() != Some(status) {
+        if old_value != Some(stock) || old_status.as_deref() != Some(status) {
             plan.stock_changes.push(StockChange {
                 product_id: target,
                 parent_id: if is_variation { info.parent } else { 0 },
@@ -420,7 +476,8 @@ mod tests {
                     id: Some(term),
                     slug: None,
                 },
-                stock,
+                stock: StockOp::Set(stock),
+                expected_stock: None,
                 regular_price: reg.and_then(p),
                 sale_price: sale.and_then(p),
                 backorders: None,
@@ -606,5 +663,103 @@ mod tests {
         assert_eq!(value(&p, 3, "_stock_status"), Some("outofstock"));
         assert_eq!(value(&p, 4, "_stock_status"), None);
         assert!(value(&p, 3, "_stock").is_none());
+    }
+
+    fn with_stock(
+        mut r: Result<Resolved, ItemError>,
+        op: StockOp,
+        expected: Option<i64>,
+    ) -> Result<Resolved, ItemError> {
+        if let Ok(r) = r.as_mut() {
+            r.fields.stock = op;
+            r.fields.expected_stock = expected;
+        }
+        r
+    }
+
+    #[test]
+    fn adjustments_and_expectations() {
+        let s = snap(&[
+            (1, "_location_stock_5", &[(1, "10")]),
+            (1, "_manage_stock", &[(2, "yes")]),
+            (1, "_stock", &[(3, "7.000000")]),
+        ]);
+        // Location 5 is primary: the location moves 10 -> 7 and WooCommerce's stock 7 -> 4.
+        let primary = Settings {
+            primary: Primary::Term(5),
+            threshold: 0,
+        };
+        let p = build(
+            &[with_stock(
+                item(1, 5, 0, None, None),
+                StockOp::Adjust(-3),
+                None,
+            )],
+            &s,
+            primary,
+        );
+        assert_eq!(p.outcomes, vec![Ok(())]);
+        assert_eq!(value(&p, 1, "_location_stock_5"), Some("7"));
+        assert_eq!(value(&p, 1, "_stock"), Some("4"));
+        // No stored value: from 0. Not the primary location: WooCommerce's stock stays.
+        let p = build(
+            &[with_stock(
+                item(1, 6, 0, None, None),
+                StockOp::Adjust(2),
+                None,
+            )],
+            &s,
+            primary,
+        );
+        assert_eq!(value(&p, 1, "_location_stock_6"), Some("2"));
+        assert_eq!(value(&p, 1, "_stock"), None);
+        // A set then an adjustment in one request: 20, then +1 on both.
+        let p = build(
+            &[
+                with_stock(item(1, 5, 0, None, None), StockOp::Set(20), None),
+                with_stock(item(1, 5, 0, None, None), StockOp::Adjust(1), Some(20)),
+            ],
+            &s,
+            primary,
+        );
+        assert_eq!(p.outcomes, vec![Ok(()), Ok(())]);
+        assert_eq!(value(&p, 1, "_location_stock_5"), Some("21"));
+        assert_eq!(value(&p, 1, "_stock"), Some("21"));
+        // Compare-and-set: a mismatch writes nothing.
+        let p = build(
+            &[with_stock(
+                item(1, 5, 0, Some("9"), None),
+                StockOp::Set(3),
+                Some(11),
+            )],
+            &s,
+            primary,
+        );
+        assert_eq!(p.outcomes[0].map_err(|e| e.code), Err("stock_mismatch"));
+        assert!(p.meta_writes.is_empty());
+        let p = build(
+            &[with_stock(
+                item(1, 6, 0, None, None),
+                StockOp::Set(3),
+                Some(0),
+            )],
+            &s,
+            primary,
+        );
+        assert_eq!(p.outcomes, vec![Ok(())]);
+        // Overflow is refused, not wrapped.
+        let p = build(
+            &[with_stock(
+                item(1, 5, 0, None, None),
+                StockOp::Adjust(i64::MAX),
+                None,
+            )],
+            &s,
+            primary,
+        );
+        assert_eq!(
+            p.outcomes[0].map_err(|e| e.code),
+            Err("invalid_stock_adjust")
+        );
     }
 }

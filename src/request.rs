@@ -25,6 +25,15 @@ impl Backorders {
     }
 }
 
+/// What an item does to the location's stock.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum StockOp {
+    /// `stock`: set it.
+    Set(i64),
+    /// `stock_adjust`: add to the current value.
+    Adjust(i64),
+}
+
 /// How the item names its location.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocationRef {
@@ -39,28 +48,56 @@ pub struct ItemFields {
     pub product_id: Option<u64>,
     pub sku: Option<String>,
     pub location: LocationRef,
-    pub stock: i64,
+    pub stock: StockOp,
+    /// `expected_stock`: apply only when the location's current stock equals it.
+    pub expected_stock: Option<i64>,
     pub regular_price: Option<Price>,
     pub sale_price: Option<Price>,
     pub backorders: Option<Backorders>,
     pub disabled: Option<bool>,
 }
 
-/// Parses the raw JSON body into the list of items. Whole-request errors only.
-pub fn parse_body(body: &[u8]) -> Result<Vec<Value>, EngineError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| EngineError::invalid_data())?;
-    items_of(value)
+/// A request body: its items and its flags.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Body {
+    pub items: Vec<Value>,
+    /// `"dry_run": true` at the top level.
+    pub dry_run: bool,
 }
 
-/// Takes the `items` array out of a decoded body.
-pub fn items_of(value: Value) -> Result<Vec<Value>, EngineError> {
-    match value {
-        Value::Object(mut map) => match map.remove("items") {
-            Some(Value::Array(items)) => Ok(items),
-            _ => Err(EngineError::invalid_data()),
-        },
+/// Parses the raw JSON body. Whole-request errors only.
+pub fn parse_body(body: &[u8]) -> Result<Body, EngineError> {
+    let value: Value = serde_json::from_slice(body).map_err(|_| EngineError::invalid_data())?;
+    body_of(value)
+}
+
+/// Takes the `items` array (and the flags) out of a decoded body.
+pub fn body_of(value: Value) -> Result<Body, EngineError> {
+    let Value::Object(mut map) = value else {
+        return Err(EngineError::invalid_data());
+    };
+    let dry_run = match map.get("dry_run") {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => *b,
+        Some(_) => return Err(EngineError::invalid_data()),
+    };
+    match map.remove("items") {
+        Some(Value::Array(items)) => Ok(Body { items, dry_run }),
         _ => Err(EngineError::invalid_data()),
     }
+}
+
+/// The identifiers an item carries, as given (for `items_failed`).
+pub fn identifiers(item: &Value) -> serde_json::Map<String, Value> {
+    let mut out = serde_json::Map::new();
+    if let Some(obj) = item.as_object() {
+        for key in ["sku", "product_id", "location_slug", "location_id"] {
+            if let Some(v) = obj.get(key).filter(|v| !v.is_null()) {
+                out.insert(key.to_string(), v.clone());
+            }
+        }
+    }
+    out
 }
 
 /// Absent, `null` and `""` all mean "not given" for identifiers.
@@ -91,7 +128,7 @@ fn sku_text(v: &Value) -> Option<String> {
     }
 }
 
-fn stock(v: &Value) -> Option<i64> {
+fn integer(v: &Value) -> Option<i64> {
     match v {
         Value::Number(n) => parse_stock_number(&n.to_string()),
         Value::String(s) => parse_stock_text(s),
@@ -140,10 +177,15 @@ pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, Item
 
     // `null` is "not given" for every field, as the old implementation's `isset()` read it.
     let field = |key: &str| obj.get(key).filter(|v| !v.is_null());
-    let stock = match field("stock") {
-        None => return Err(ItemError::MISSING_STOCK),
-        Some(v) => stock(v).ok_or(ItemError::INVALID_STOCK)?,
+    let stock = match (field("stock"), field("stock_adjust")) {
+        (Some(_), Some(_)) => return Err(ItemError::STOCK_CONFLICT),
+        (None, None) => return Err(ItemError::MISSING_STOCK),
+        (Some(v), None) => StockOp::Set(integer(v).ok_or(ItemError::INVALID_STOCK)?),
+        (None, Some(v)) => StockOp::Adjust(integer(v).ok_or(ItemError::INVALID_STOCK_ADJUST)?),
     };
+    let expected_stock = field("expected_stock")
+        .map(|v| integer(v).ok_or(ItemError::INVALID_EXPECTED_STOCK))
+        .transpose()?;
 
     let regular_price = field("regular_price")
         .map(|v| price(v, decimal_sep).ok_or(ItemError::INVALID_REGULAR_PRICE))
@@ -172,6 +214,7 @@ pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, Item
             slug,
         },
         stock,
+        expected_stock,
         regular_price,
         sale_price,
         backorders,
@@ -197,6 +240,9 @@ mod tests {
     #[test]
     fn body_shapes() {
         assert!(parse_body(b"{\"items\": []}").is_ok());
+        let b = parse_body(b"{\"items\": [], \"dry_run\": true}").expect("dry run body");
+        assert!(b.dry_run);
+        assert!(parse_body(b"{\"items\": [], \"dry_run\": 1}").is_err());
         for bad in [
             &b"not json"[..],
             b"[]",
@@ -220,7 +266,7 @@ mod tests {
     }
 
     #[test]
-    fn identifiers() {
+    fn identifier_rules() {
         let ok = validate_item(
             &json!({"product_id": "12", "location_id": 5, "stock": 1}),
             ".",
@@ -296,7 +342,30 @@ mod tests {
             ".",
         )
         .expect("valid");
-        assert_eq!(ok.stock, -4);
+        assert_eq!(ok.stock, StockOp::Set(-4));
+        let adj = validate_item(
+            &v(&format!(
+                "{{{base},\"stock_adjust\":\"-2\",\"expected_stock\":7}}"
+            )),
+            ".",
+        )
+        .expect("adjust");
+        assert_eq!(adj.stock, StockOp::Adjust(-2));
+        assert_eq!(adj.expected_stock, Some(7));
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"stock_adjust\":1}}")),
+            Some("stock_conflict")
+        );
+        assert_eq!(
+            e(&format!("{{{base},\"stock_adjust\":1.5}}")),
+            Some("invalid_stock_adjust")
+        );
+        assert_eq!(
+            e(&format!("{{{base},\"stock\":1,\"expected_stock\":\"x\"}}")),
+            Some("invalid_expected_stock")
+        );
+        let ids = identifiers(&v(r#"{"sku":"A","location_id":3,"product_id":null}"#));
+        assert_eq!(ids.len(), 2);
         assert_eq!(
             ok.regular_price.map(|p| p.text).as_deref(),
             Some("0.30000000000000004")

@@ -2,6 +2,7 @@
 //! afterwards (changed ids, WooCommerce stock changes) and a few figures.
 
 use crate::engine::Report;
+use crate::request;
 use serde_json::{json, Value};
 
 /// Figures about how the request ran.
@@ -16,7 +17,7 @@ pub fn summary(total: usize, ok: usize, failed: usize) -> String {
     format!("Processed {total} items. {ok} succeeded, {failed} failed.")
 }
 
-pub fn build(report: &Report, stats: Stats, dry_run: bool) -> Value {
+pub fn build(report: &Report, items: &[Value], stats: Stats, dry_run: bool) -> Value {
     let plan = &report.plan;
     let mut errors = Vec::new();
     let mut items_failed = Vec::new();
@@ -24,12 +25,16 @@ pub fn build(report: &Report, stats: Stats, dry_run: bool) -> Value {
         if let Err(e) = outcome {
             let index = i + 1;
             errors.push(Value::String(format!("Item {index}: {}", e.message)));
-            items_failed.push(json!({
+            let mut entry = json!({
                 "index": index,
                 "code": e.code,
                 "field": e.field,
                 "message": e.message,
-            }));
+            });
+            if let (Some(map), Some(item)) = (entry.as_object_mut(), items.get(i)) {
+                map.extend(request::identifiers(item));
+            }
+            items_failed.push(entry);
         }
     }
     let failed = items_failed.len();

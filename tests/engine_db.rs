@@ -335,3 +335,47 @@ fn multisite_prefix() {
         vec!["4"]
     );
 }
+
+#[test]
+fn relative_adjustments_lose_no_concurrent_order_decrement() {
+    let mut db = TestDb::new("adjust_race", "wp_");
+    let store = db.seed(3, 2);
+    let (loc, slug) = store.locations[0].clone();
+    let opts = db.options_with(&[("primary_location", OptValue::Int(loc as i64))]);
+    let target = store.products[0];
+    db.add_meta(target, "_stock", "1000");
+    db.conn
+        .query_drop(format!(
+            "DELETE FROM {} WHERE post_id = {target} AND meta_key = '_stock' AND meta_value = '5'",
+            db.t("postmeta")
+        ))
+        .expect("one _stock row");
+    // Orders decrement WooCommerce's stock the way WooCommerce does, in autocommit, meanwhile.
+    let name = db.name.clone();
+    let pm = db.t("postmeta");
+    let orders = std::thread::spawn(move || {
+        let mut c = root();
+        c.query_drop(format!("USE `{name}`")).expect("use");
+        for _ in 0..200 {
+            c.query_drop(format!(
+                "UPDATE {pm} SET meta_value = meta_value - 1 WHERE post_id = {target} AND meta_key = '_stock'"
+            ))
+            .expect("order decrement");
+        }
+    });
+    let req =
+        json!({"items": [{"sku": "SKU-0", "location_slug": slug, "stock_adjust": -1}]}).to_string();
+    for _ in 0..100 {
+        let out = run_json(req.as_bytes(), &opts).expect("adjust");
+        assert_eq!(out["results"]["success"], json!(1));
+    }
+    orders.join().expect("orders");
+    // 1000 - 200 orders - 100 POS sales: nothing lost on either side.
+    let stock: Vec<String> = db.meta(target, "_stock");
+    assert_eq!(stock.len(), 1);
+    assert_eq!(stock[0].parse::<f64>().ok(), Some(700.0), "{stock:?}");
+    assert_eq!(
+        db.meta(target, &format!("_location_stock_{loc}")),
+        vec!["-100"]
+    );
+}
