@@ -4,6 +4,7 @@
 
 use crate::engine;
 use crate::error::EngineError;
+use crate::export::{self, ExportParams};
 use crate::options::{EngineOptions, OptValue};
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpException;
@@ -191,16 +192,10 @@ fn run(payload: &Zval, options: Option<&ZendHashTable>) -> Result<Value, EngineE
     Err(EngineError::invalid_data())
 }
 
-/// Validates and applies a bulk inventory sync; see tests/contract/README.md for the contract.
-///
-/// @param string|array $payload The raw JSON body, or the same structure as an array.
-/// @param array $options Database settings, table prefix, limits and option overrides.
-/// @return array The response body plus changed ids and WooCommerce stock changes.
-#[php_function]
-#[php(name = "mulopimfwc_bulk_sync")]
-pub fn mulopimfwc_bulk_sync(payload: &Zval, options: Option<&ZendHashTable>) -> PhpResult<Zval> {
-    let outcome = catch_unwind(AssertUnwindSafe(|| run(payload, options)));
-    match outcome {
+/// Runs an engine call with no panic crossing into PHP, and turns its result into a PHP value
+/// or an exception of the extension's own classes.
+fn call(f: impl FnOnce() -> Result<Value, EngineError>) -> PhpResult<Zval> {
+    match catch_unwind(AssertUnwindSafe(f)) {
         Ok(Ok(value)) => to_zval(&value).map_err(|_| {
             exception(&EngineError::Config(
                 "The result could not be returned to PHP.".into(),
@@ -211,6 +206,45 @@ pub fn mulopimfwc_bulk_sync(payload: &Zval, options: Option<&ZendHashTable>) -> 
             "Internal error in the bulk sync engine; nothing was written.".into(),
         ))),
     }
+}
+
+/// Validates and applies a bulk inventory sync; see tests/contract/README.md for the contract.
+///
+/// @param string|array $payload The raw JSON body, or the same structure as an array.
+/// @param array $options Database settings, table prefix, limits and option overrides.
+/// @return array The response body plus changed ids and WooCommerce stock changes.
+#[php_function]
+#[php(name = "mulopimfwc_bulk_sync")]
+pub fn mulopimfwc_bulk_sync(payload: &Zval, options: Option<&ZendHashTable>) -> PhpResult<Zval> {
+    call(|| run(payload, options))
+}
+
+fn export_params(arr: Option<&ZendHashTable>) -> ExportParams {
+    let map = options_map(arr);
+    let num = |k: &str| match map.get(k) {
+        Some(OptValue::Int(i)) if *i > 0 => Some(*i as u64),
+        Some(OptValue::Str(s)) => s.trim().parse::<u64>().ok(),
+        _ => None,
+    };
+    ExportParams::new(num("location_id"), num("page"), num("per_page"))
+}
+
+/// One page of the inventory export: every published product (variations instead of a
+/// variable product) at every location (or `location_id`).
+///
+/// @param array $options Database settings and table prefix, as for mulopimfwc_bulk_sync().
+/// @param array $params `location_id`, `page` (from 1), `per_page` (at most 10,000).
+/// @return array `success`, `count`, `total`, `page`, `per_page`, `data` (rows).
+#[php_function]
+#[php(name = "mulopimfwc_export")]
+pub fn mulopimfwc_export(
+    options: Option<&ZendHashTable>,
+    params: Option<&ZendHashTable>,
+) -> PhpResult<Zval> {
+    call(|| {
+        let opts = EngineOptions::from_map(&options_map(options))?;
+        export::export(&opts, export_params(params))
+    })
 }
 
 /// The extension's version, for diagnostics (`php --re mulopimfwc`).
@@ -228,5 +262,6 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<TooManyItemsException>()
         .class::<DatabaseException>()
         .function(wrap_function!(mulopimfwc_bulk_sync))
+        .function(wrap_function!(mulopimfwc_export))
         .function(wrap_function!(mulopimfwc_engine_version))
 }
