@@ -11,11 +11,15 @@ use crate::plan::{self, Plan, Settings, Snapshot};
 use crate::request::{self, sku_key, ItemFields};
 use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
 use crate::response;
-use crate::sql::{chunked, id_list, push_str_lit, str_list, str_lit, Tables};
+use crate::sql::{chunked, id_list, location_keys, push_str_lit, str_list, str_lit, Tables};
 use crate::store::{self, DbFailure, Session};
 use serde_json::Value;
 use std::collections::{BTreeSet, HashMap};
 use std::time::Duration;
+
+/// A SKU longer than this is not looked up (it is not found): no store has one, and a
+/// lookup must fit in one packet whatever a request sends.
+pub const MAX_SKU_BYTES: usize = 64 * 1024;
 
 /// How often a transaction is tried before the request fails with 503.
 const ATTEMPTS: u32 = 4;
@@ -193,8 +197,8 @@ fn lookup(
     for f in fields.iter().flatten() {
         if let Some(id) = f.product_id {
             ids.insert(id);
-        } else if let Some(sku) = &f.sku {
-            skus.insert(sku.as_str());
+        } else if let Some(sku) = f.sku.as_deref().filter(|s| s.len() <= MAX_SKU_BYTES) {
+            skus.insert(sku);
         }
         if let Some(id) = f.location.id {
             loc_ids.insert(id);
@@ -261,7 +265,6 @@ fn read_snapshot(
     items: &[Result<Resolved, ItemError>],
     location_terms: &BTreeSet<u64>,
     has_lookup: bool,
-    lock_meta: bool,
 ) -> Result<Snapshot, DbFailure> {
     let mut snap = Snapshot::default();
     let item_posts: BTreeSet<u64> = items.iter().flatten().map(|r| r.post_id).collect();
@@ -339,20 +342,27 @@ fn read_snapshot(
     .iter()
     .map(|k| k.to_string())
     .collect();
-    for term in location_terms {
-        for k in [
-            "stock",
-            "regular_price",
-            "sale_price",
-            "backorders",
-            "disabled",
-        ] {
-            keys.push(format!("_location_{k}_{term}"));
-        }
+    keys.extend(location_keys(location_terms.iter().copied()));
+    let mut all_posts: Vec<u64> = snap.posts.keys().copied().collect();
+    all_posts.sort_unstable();
+    // Lock every meta row of these posts, through the post_id index in (post_id, meta_id)
+    // order: the order in which WooCommerce's own `UPDATE ... WHERE post_id = X AND meta_key =
+    // '_stock'` (an order's decrement) locks them. Taking them all, in that order, before
+    // changing anything means such a decrement waits for this transaction instead of
+    // deadlocking with it (InnoDB would roll the decrement back, and WooCommerce does not retry).
+    for sql in chunked(
+        &format!(
+            "SELECT COUNT(*) FROM {} FORCE INDEX (post_id) WHERE post_id IN (",
+            t.postmeta
+        ),
+        ",",
+        ") FOR UPDATE",
+        ids_parts(all_posts.iter().copied()),
+        s.packet_budget,
+    ) {
+        s.rows::<(u64,)>(&sql)?;
     }
-    let all_posts: Vec<u64> = snap.posts.keys().copied().collect();
-    // Plain reads unless asked: the posts are locked above, and every writer of these keys
-    // that matters (this engine, the PHP engine) locks them first.
+    // With the rows locked, a plain read sees the latest committed values.
     let rows: Vec<(u64, u64, String, Option<String>)> = rows_in(
         s,
         &format!(
@@ -361,7 +371,7 @@ fn read_snapshot(
             keys = str_list(keys.iter().map(String::as_str)),
         ),
         ids_parts(all_posts.iter().copied()),
-        if lock_meta { ") FOR UPDATE" } else { ")" },
+        ")",
     )?;
     for (meta_id, post_id, key, value) in rows {
         snap.meta
@@ -408,13 +418,7 @@ fn sync_once(
     let terms: BTreeSet<u64> = resolved.iter().flatten().map(|r| r.term_id).collect();
 
     s.exec("START TRANSACTION")?;
-    // Relative changes read the values they add to with the rows locked, so that a concurrent
-    // order's `meta_value - 1` waits for this transaction instead of being overwritten.
-    let lock_meta = resolved
-        .iter()
-        .flatten()
-        .any(|r| matches!(r.fields.stock, request::StockOp::Adjust(_)));
-    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup, lock_meta)?;
+    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup)?;
     let plan = plan::build(
         &resolved,
         &snap,

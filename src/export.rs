@@ -3,7 +3,7 @@
 
 use crate::error::EngineError;
 use crate::options::EngineOptions;
-use crate::sql::{id_list, str_list, Tables};
+use crate::sql::{id_list, location_key, location_keys, str_list, Tables};
 use crate::store::{self, DbFailure, Session};
 use serde_json::{json, Map, Value};
 use std::collections::HashMap;
@@ -189,17 +189,7 @@ fn export_once(
             titles.insert(id, title);
         }
         let mut keys = vec!["_sku".to_string()];
-        for loc in &locations {
-            for k in [
-                "stock",
-                "regular_price",
-                "sale_price",
-                "backorders",
-                "disabled",
-            ] {
-                keys.push(format!("_location_{k}_{}", loc.id));
-            }
-        }
+        keys.extend(location_keys(locations.iter().map(|l| l.id)));
         let found: Vec<(u64, String, Option<String>)> = s.rows(&format!(
             "SELECT post_id, meta_key, meta_value FROM {pm} WHERE post_id IN ({list}) \
              AND meta_key IN ({keys}) ORDER BY meta_id",
@@ -229,11 +219,11 @@ fn export_once(
             row.insert("location_slug".into(), json!(loc.slug));
             row.insert("location_name".into(), json!(loc.name));
             for k in ["stock", "regular_price", "sale_price", "backorders"] {
-                row.insert(k.into(), json!(get(*post, format!("_location_{k}_{l}"))));
+                row.insert(k.into(), json!(get(*post, location_key(k, l))));
             }
             row.insert(
                 "disabled".into(),
-                json!(get(*post, format!("_location_disabled_{l}")) == "yes"),
+                json!(get(*post, location_key("disabled", l)) == "yes"),
             );
             Value::Object(row)
         })

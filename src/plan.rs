@@ -7,6 +7,7 @@ use crate::options::Primary;
 use crate::price::stored_price_value;
 use crate::request::StockOp;
 use crate::resolve::{PostInfo, PostType, Resolved};
+use crate::sql::location_key;
 use std::collections::{BTreeMap, BTreeSet, HashMap, HashSet};
 
 /// The rows read inside the transaction.
@@ -154,14 +155,14 @@ fn check_prices(st: &State<'_>, r: &Resolved) -> Result<(), ItemError> {
     let regular = match &f.regular_price {
         Some(p) => p.value.or(product_regular),
         None => st
-            .get(post, &format!("_location_regular_price_{t}"))
+            .get(post, &location_key("regular_price", t))
             .and_then(stored_price_value)
             .or(product_regular),
     };
     let sale = match &f.sale_price {
         Some(p) => p.value,
         None => st
-            .get(post, &format!("_location_sale_price_{t}"))
+            .get(post, &location_key("sale_price", t))
             .and_then(stored_price_value),
     };
     match (sale, regular) {
@@ -219,7 +220,7 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
             continue;
         }
         let (post, t, f) = (r.post_id, r.term_id, &r.fields);
-        let stock_key = format!("_location_stock_{t}");
+        let stock_key = location_key("stock", t);
         // No stored value counts as 0; a stored value that is not a number matches no
         // expectation and adjusts from 0.
         let current = st
@@ -248,18 +249,18 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
         }
         st.set(post, stock_key, new_stock.to_string());
         if let Some(p) = &f.regular_price {
-            st.set(post, format!("_location_regular_price_{t}"), p.text.clone());
+            st.set(post, location_key("regular_price", t), p.text.clone());
         }
         if let Some(p) = &f.sale_price {
-            st.set(post, format!("_location_sale_price_{t}"), p.text.clone());
+            st.set(post, location_key("sale_price", t), p.text.clone());
         }
         if let Some(b) = f.backorders {
-            st.set(post, format!("_location_backorders_{t}"), b.as_str().into());
+            st.set(post, location_key("backorders", t), b.as_str().into());
         }
         if let Some(d) = f.disabled {
             st.set(
                 post,
-                format!("_location_disabled_{t}"),
+                location_key("disabled", t),
                 if d { "yes" } else { "no" }.into(),
             );
         }

@@ -47,6 +47,15 @@ fn is_plain_decimal(s: &str) -> bool {
     }
 }
 
+/// The most digits a price may have (leading zeros of the integer part aside): what an exact
+/// 96-bit decimal holds. Both engines refuse longer prices rather than round them.
+pub const MAX_PRICE_DIGITS: usize = 28;
+
+fn digit_count(text: &str) -> usize {
+    let (int, frac) = text.split_once('.').unwrap_or((text, ""));
+    int.trim_start_matches('0').len() + frac.len()
+}
+
 /// Parses a price. `decimal_sep` is the store's separator (`woocommerce_price_decimal_sep`).
 pub fn parse_price(src: PriceSource<'_>, decimal_sep: &str) -> Option<Price> {
     let text = match src {
@@ -70,7 +79,7 @@ pub fn parse_price(src: PriceSource<'_>, decimal_sep: &str) -> Option<Price> {
             }
         }
     };
-    if !is_plain_decimal(&text) {
+    if !is_plain_decimal(&text) || digit_count(&text) > MAX_PRICE_DIGITS {
         return None;
     }
     // `from_str_exact` refuses what it cannot hold without rounding (more than 28 digits).
@@ -163,6 +172,11 @@ mod tests {
         assert!(parse_price(PriceSource::Number("-0"), ".").is_none());
         // Too many digits for an exact decimal: rejected, never rounded.
         assert!(parse_price(PriceSource::Text("0.12345678901234567890123456789"), ".").is_none());
+        assert!(parse_price(PriceSource::Text("9999999999999999999999999999"), ".").is_some());
+        assert!(
+            parse_price(PriceSource::Text("00000000000000000000000000000001.5"), ".").is_some()
+        );
+        assert!(parse_price(PriceSource::Text(&"9".repeat(1_000_000)), ".").is_none());
     }
 
     #[test]

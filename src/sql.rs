@@ -37,6 +37,28 @@ impl Tables {
     }
 }
 
+/// The location plugin's per-location meta fields: `_location_{field}_{term_id}`.
+pub const LOCATION_FIELDS: [&str; 5] = [
+    "stock",
+    "regular_price",
+    "sale_price",
+    "backorders",
+    "disabled",
+];
+
+/// The meta key of one location field.
+pub fn location_key(field: &str, term_id: u64) -> String {
+    format!("_location_{field}_{term_id}")
+}
+
+/// Every per-location meta key of the given locations.
+pub fn location_keys(terms: impl IntoIterator<Item = u64>) -> Vec<String> {
+    terms
+        .into_iter()
+        .flat_map(|t| LOCATION_FIELDS.iter().map(move |f| location_key(f, t)))
+        .collect()
+}
+
 /// Appends a string literal.
 pub fn push_str_lit(out: &mut String, s: &str) {
     const HEX: &[u8; 16] = b"0123456789abcdef";

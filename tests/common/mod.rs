@@ -72,17 +72,7 @@ impl TestDb {
 
     /// Engine options for this database, connecting over TCP as the test user.
     pub fn options(&self) -> EngineOptions {
-        let mut m = HashMap::new();
-        let host = format!("127.0.0.1:{}", env("MULOPIMFWC_DB_PORT"));
-        m.insert("db_host".into(), OptValue::Str(host));
-        m.insert("db_user".into(), OptValue::Str(env("MULOPIMFWC_DB_USER")));
-        m.insert(
-            "db_password".into(),
-            OptValue::Str(env("MULOPIMFWC_DB_PASSWORD")),
-        );
-        m.insert("db_name".into(), OptValue::Str(self.name.clone()));
-        m.insert("table_prefix".into(), OptValue::Str(self.prefix.clone()));
-        EngineOptions::from_map(&m).expect("options")
+        self.options_with(&[])
     }
 
     pub fn options_with(&self, extra: &[(&str, OptValue)]) -> EngineOptions {
