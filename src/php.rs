@@ -155,9 +155,11 @@ fn to_zval(v: &Value) -> Result<Zval, ext_php_rs::error::Error> {
     match v {
         Value::Null => z.set_null(),
         Value::Bool(b) => z.set_bool(*b),
-        Value::Number(n) => match n.as_i64() {
-            Some(i) => z.set_long(i),
-            None => z.set_double(n.as_f64().unwrap_or(0.0)),
+        Value::Number(n) => match (n.as_i64(), n.as_f64().filter(|f| f.is_finite())) {
+            (Some(i), _) => z.set_long(i),
+            (None, Some(f)) => z.set_double(f),
+            // A number no float holds (1e400) goes back as its text: json_encode() refuses INF.
+            (None, None) => z.set_string(&n.to_string(), false)?,
         },
         Value::String(s) => z.set_string(s, false)?,
         Value::Array(list) => {

@@ -106,6 +106,20 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $opts = array();
 
 	/**
+	 * Whether the body of the current run asked for a dry run (`"dry_run": true`).
+	 *
+	 * @var bool
+	 */
+	private $body_dry = false;
+
+	/**
+	 * The items of the current run as given (for the identifiers in items_failed).
+	 *
+	 * @var array
+	 */
+	private $raw_items = array();
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
@@ -132,6 +146,10 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				'invalid_location_slug'        => __( 'Invalid location_slug: must be a string.', 'mulopimfwc-bulk-sync' ),
 				'missing_stock'                => __( 'Stock is required.', 'mulopimfwc-bulk-sync' ),
 				'invalid_stock'                => __( 'Invalid stock: must be an integer.', 'mulopimfwc-bulk-sync' ),
+				'stock_conflict'               => __( 'Give either stock or stock_adjust, not both.', 'mulopimfwc-bulk-sync' ),
+				'invalid_stock_adjust'         => __( 'Invalid stock_adjust: must be an integer.', 'mulopimfwc-bulk-sync' ),
+				'invalid_expected_stock'       => __( 'Invalid expected_stock: must be an integer.', 'mulopimfwc-bulk-sync' ),
+				'stock_mismatch'               => __( 'Stock at this location has changed: it does not match expected_stock.', 'mulopimfwc-bulk-sync' ),
 				'invalid_regular_price'        => __( 'Invalid regular_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
 				'invalid_sale_price'           => __( 'Invalid sale_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
 				'invalid_backorders'           => __( 'Invalid backorders: must be one of no, notify, yes.', 'mulopimfwc-bulk-sync' ),
@@ -157,8 +175,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	public function run( $payload, $options = array() ) {
 		$this->query_count = 0;
 		$this->opts        = is_array( $options ) ? $options : array();
+		$this->body_dry    = false;
 		try {
 			$items = $this->decode_payload( $payload );
+			if ( $this->body_dry ) {
+				$this->opts['dry_run'] = true;
+			}
 			$max   = isset( $this->opts['max_items'] ) ? (int) $this->opts['max_items'] : 100000;
 			if ( $max > 0 && count( $items ) > $max ) {
 				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
@@ -196,7 +218,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			if ( ! ( $data instanceof stdClass ) || ! property_exists( $data, 'items' ) || ! is_array( $data->items ) || ! ( $this->untag( $data->items ) === $data->items ) ) {
 				throw $this->invalid_data();
 			}
-			$items = array();
+			$this->body_dry = $this->dry_run_flag( property_exists( $data, 'dry_run' ) ? $this->untag( $data->dry_run ) : null );
+			$items          = array();
 			foreach ( $data->items as $item ) {
 				$items[] = $item instanceof stdClass ? $this->untag_fields( get_object_vars( $item ) ) : false;
 			}
@@ -207,7 +230,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			if ( ! array_key_exists( 'items', $payload ) || ! is_array( $payload['items'] ) || ! $this->is_list( $payload['items'] ) ) {
 				throw $this->invalid_data();
 			}
-			$items = array();
+			$this->body_dry = $this->dry_run_flag( array_key_exists( 'dry_run', $payload ) ? $payload['dry_run'] : null );
+			$items          = array();
 			foreach ( $payload['items'] as $item ) {
 				if ( $item instanceof stdClass ) {
 					$item = get_object_vars( $item );
@@ -219,6 +243,23 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			return $items;
 		}
 		throw $this->invalid_data();
+	}
+
+	/**
+	 * The body's `dry_run`: absent or null is false, a boolean is itself, anything else ends the request.
+	 *
+	 * @param mixed $v Value.
+	 * @return bool
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When it is not a boolean.
+	 */
+	private function dry_run_flag( $v ) {
+		if ( null === $v ) {
+			return false;
+		}
+		if ( ! is_bool( $v ) ) {
+			throw $this->invalid_data();
+		}
+		return $v;
 	}
 
 	/**
@@ -332,6 +373,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'location_id' => null,
 			'slug'        => null,
 			'stock'       => null,
+			'adjust'      => null,
+			'expected'    => null,
 			'regular'     => null,
 			'sale'        => null,
 			'backorders'  => null,
@@ -373,12 +416,30 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 			$out['slug'] = self::normalize_slug( $item['location_slug'] );
 		}
-		if ( ! array_key_exists( 'stock', $item ) || null === $item['stock'] ) {
+		$has_stock  = array_key_exists( 'stock', $item ) && null !== $item['stock'];
+		$has_adjust = array_key_exists( 'stock_adjust', $item ) && null !== $item['stock_adjust'];
+		if ( $has_stock && $has_adjust ) {
+			return array( 'error' => array( 'stock_conflict', 'stock_adjust' ) );
+		}
+		if ( ! $has_stock && ! $has_adjust ) {
 			return array( 'error' => array( 'missing_stock', 'stock' ) );
 		}
-		$out['stock'] = self::parse_stock( $item['stock'] );
-		if ( null === $out['stock'] ) {
-			return array( 'error' => array( 'invalid_stock', 'stock' ) );
+		if ( $has_stock ) {
+			$out['stock'] = self::parse_stock( $item['stock'] );
+			if ( null === $out['stock'] ) {
+				return array( 'error' => array( 'invalid_stock', 'stock' ) );
+			}
+		} else {
+			$out['adjust'] = self::parse_stock( $item['stock_adjust'] );
+			if ( null === $out['adjust'] ) {
+				return array( 'error' => array( 'invalid_stock_adjust', 'stock_adjust' ) );
+			}
+		}
+		if ( array_key_exists( 'expected_stock', $item ) && null !== $item['expected_stock'] ) {
+			$out['expected'] = self::parse_stock( $item['expected_stock'] );
+			if ( null === $out['expected'] ) {
+				return array( 'error' => array( 'invalid_expected_stock', 'expected_stock' ) );
+			}
 		}
 		foreach ( array(
 			'regular_price' => 'regular',
@@ -711,6 +772,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$sep = '.';
 		}
 
+		$this->raw_items = array_values( $raw_items );
+
 		// 1. Validate every item (pure).
 		$items  = array();
 		$errors = array();
@@ -831,8 +894,14 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
 		$changed       = array();
 		$stock_changes = array();
+		$counts        = array(
+			'meta_rows_inserted' => 0,
+			'meta_rows_updated'  => 0,
+			'meta_rows_deleted'  => 0,
+			'main_stock_updates' => 0,
+		);
 		if ( $resolved ) {
-			list( $changed, $stock_changes ) = $this->plan_and_write( $resolved, $posts, $errors );
+			list( $changed, $stock_changes, $counts ) = $this->plan_and_write( $resolved, $posts, $errors );
 		}
 
 		if ( ! empty( $this->opts['dry_run'] ) ) {
@@ -846,6 +915,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'errors'        => $errors,
 			'changed'       => $changed,
 			'stock_changes' => $stock_changes,
+			'changes'       => $counts,
 		);
 	}
 
@@ -1050,10 +1120,19 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$key_sql = implode( ',', array_map( array( $this, 'q' ), $keys ) );
 		$meta    = array(); // post => key => list of [meta_id, value] by meta_id.
 		$seen    = array();
-		$rows    = $this->select_chunked(
+		// Relative changes and compare-and-set read the values they build on with the rows locked (and current,
+		// not the transaction's snapshot), so a concurrent order's `meta_value - 1` waits instead of being lost.
+		$lock_meta = false;
+		foreach ( $resolved as $it ) {
+			if ( null !== $it['adjust'] || null !== $it['expected'] ) {
+				$lock_meta = true;
+				break;
+			}
+		}
+		$rows = $this->select_chunked(
 			$lock_ids,
-			function ( $chunk ) use ( $t, $key_sql ) {
-				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id";
+			function ( $chunk ) use ( $t, $key_sql, $lock_meta ) {
+				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id" . ( $lock_meta ? ' FOR UPDATE' : '' );
 			}
 		);
 		foreach ( $rows as $r ) {
@@ -1122,6 +1201,27 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		foreach ( $resolved as $n => $it ) {
 			$p = $it['post'];
 			$l = $it['location'];
+
+			// The location's stock now (after the request's earlier items): none stored counts as 0, a stored
+			// value that is not a number matches no expected_stock and adjusts from 0.
+			$stock_key = '_location_stock_' . $l;
+			$stored    = $get( $p, $stock_key );
+			$current   = null === $stored ? 0 : self::stored_stock( $stored );
+			if ( null !== $it['expected'] && $current !== (int) $it['expected'] ) {
+				$errors[ $n ] = array( 'stock_mismatch', 'expected_stock' );
+				continue;
+			}
+			if ( null !== $it['adjust'] ) {
+				$sum = ( null === $current ? 0 : $current ) + (int) $it['adjust'];
+				if ( ! is_int( $sum ) ) {
+					$errors[ $n ] = array( 'invalid_stock_adjust', 'stock_adjust' );
+					continue;
+				}
+				$location_stock = (string) $sum;
+			} else {
+				$location_stock = $it['stock'];
+			}
+
 			if ( null !== $it['regular'] || null !== $it['sale'] ) {
 				$reg = null !== $it['regular'] ? $it['regular'] : $get( $p, '_location_regular_price_' . $l );
 				if ( null === $reg || '' === trim( (string) $reg ) ) {
@@ -1134,7 +1234,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					continue;
 				}
 			}
-			$new[ $p ][ '_location_stock_' . $l ] = $it['stock'];
+			$new[ $p ][ $stock_key ] = $location_stock;
 			if ( null !== $it['regular'] ) {
 				$new[ $p ][ '_location_regular_price_' . $l ] = $it['regular'];
 			}
@@ -1162,9 +1262,20 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				}
 			}
 			if ( $holder ) {
-				$holders[ $holder ]           = $it['stock'];
-				$new[ $holder ]['_stock']     = $it['stock'] . '.000000';
-				$changed[ $holder ]           = true;
+				if ( null !== $it['adjust'] ) {
+					// WooCommerce's stock moves by the same amount, from its own current value.
+					$main  = self::stored_stock( $get( $holder, '_stock' ) );
+					$value = ( null === $main ? 0 : $main ) + (int) $it['adjust'];
+					if ( ! is_int( $value ) ) {
+						$value = $it['adjust'] > 0 ? PHP_INT_MAX : PHP_INT_MIN;
+					}
+					$value = (string) $value;
+				} else {
+					$value = $it['stock'];
+				}
+				$holders[ $holder ]       = $value;
+				$new[ $holder ]['_stock'] = $value;
+				$changed[ $holder ]       = true;
 			}
 		}
 
@@ -1247,13 +1358,42 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			);
 		}
 
+		$rows = $this->meta_rows( $new, $meta );
 		if ( empty( $this->opts['dry_run'] ) ) {
-			$this->write( $new, $meta, $full_save, $status_only, $modified );
+			$this->write( $new, $rows, $holders, $full_save, $status_only, $modified );
 		}
 
 		$ids = array_map( 'intval', array_keys( $changed ) );
 		sort( $ids, SORT_NUMERIC );
-		return array( $ids, $stock_changes );
+		$counts = array(
+			'meta_rows_inserted' => $rows['inserted'],
+			'meta_rows_updated'  => $rows['updated'],
+			'meta_rows_deleted'  => count( $rows['deletes'] ),
+			'main_stock_updates' => count( $holders ),
+		);
+		return array( $ids, $stock_changes, $counts );
+	}
+
+	/**
+	 * A stored stock as a whole number, the way PHP's (int) reads a numeric string ("5", "5.000000", "-2");
+	 * null when absent or not a number.
+	 *
+	 * @param mixed $v Stored value.
+	 * @return int|null
+	 */
+	public static function stored_stock( $v ) {
+		if ( null === $v || ! is_string( $v ) ) {
+			return is_int( $v ) ? $v : null;
+		}
+		$t = trim( $v );
+		if ( preg_match( '/^[+-]?\d+$/D', $t ) ) {
+			return (int) $t;
+		}
+		if ( is_numeric( $t ) ) {
+			$f = (float) $t;
+			return is_finite( $f ) ? (int) $f : null;
+		}
+		return null;
 	}
 
 	/**
@@ -1273,35 +1413,56 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	}
 
 	/**
-	 * Write the planned state: meta rows, visibility terms, lookup rows, post dates.
+	 * The meta row writes of the planned state: update the first existing row when its value differs, insert
+	 * where none exists, delete any extra rows of the same key.
 	 *
-	 * @param array $new         Planned meta values: post => key => value.
-	 * @param array $meta        Current rows: post => key => list of [meta_id, value].
-	 * @param array $full_save   Posts saved by WooCommerce (status, term, lookup stock + status).
-	 * @param array $status_only Posts whose status alone WooCommerce updates.
-	 * @param array $modified    Posts whose post_modified moves.
+	 * @param array $new  Planned meta values: post => key => value.
+	 * @param array $meta Current rows: post => key => list of [meta_id, value].
+	 * @return array ['upserts' => SQL tuples, 'deletes' => meta ids, 'inserted' => n, 'updated' => n].
 	 */
-	private function write( array $new, array $meta, array $full_save, array $status_only, array $modified ) {
-		$t       = $this->t;
-		$upserts = array();
-		$deletes = array();
+	private function meta_rows( array $new, array $meta ) {
+		$out = array(
+			'upserts'  => array(),
+			'deletes'  => array(),
+			'inserted' => 0,
+			'updated'  => 0,
+		);
 		foreach ( $new as $post => $values ) {
 			foreach ( $values as $key => $value ) {
 				$rows = isset( $meta[ $post ][ $key ] ) ? $meta[ $post ][ $key ] : array();
 				if ( $rows ) {
 					$first = array_shift( $rows );
 					foreach ( $rows as $extra ) {
-						$deletes[] = $extra[0];
+						$out['deletes'][] = $extra[0];
 					}
 					if ( $first[1] === $value ) {
 						continue;
 					}
-					$upserts[] = '(' . $first[0] . ',' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+					$out['upserts'][] = '(' . $first[0] . ',' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+					++$out['updated'];
 				} else {
-					$upserts[] = '(NULL,' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+					$out['upserts'][] = '(NULL,' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
+					++$out['inserted'];
 				}
 			}
 		}
+		return $out;
+	}
+
+	/**
+	 * Write the planned state: meta rows, visibility terms, lookup rows, post dates.
+	 *
+	 * @param array $new         Planned meta values: post => key => value.
+	 * @param array $rows        Meta row writes (see meta_rows()).
+	 * @param array $holders     Products whose WooCommerce stock was set: id => stock.
+	 * @param array $full_save   Posts saved by WooCommerce (status, term, lookup stock + status).
+	 * @param array $status_only Posts whose status alone WooCommerce updates.
+	 * @param array $modified    Posts whose post_modified moves.
+	 */
+	private function write( array $new, array $rows, array $holders, array $full_save, array $status_only, array $modified ) {
+		$t       = $this->t;
+		$upserts = $rows['upserts'];
+		$deletes = $rows['deletes'];
 		if ( $upserts ) {
 			$this->write_chunked(
 				"INSERT INTO `{$t['postmeta']}` (meta_id, post_id, meta_key, meta_value) VALUES ",
@@ -1325,9 +1486,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$full = array();
 				$stat = array();
 				foreach ( array_keys( $full_save ) as $id ) {
-					$stock = isset( $new[ $id ]['_stock'] ) ? substr( $new[ $id ]['_stock'], 0, -7 ) : null;
+					$stock = isset( $holders[ $id ] ) ? $holders[ $id ] : null;
 					if ( null !== $stock ) {
-						$full[] = '(' . (int) $id . ',' . $stock . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+						$full[] = '(' . (int) $id . ',' . (int) $stock . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
 					} else {
 						$stat[] = '(' . (int) $id . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
 					}
@@ -1448,7 +1609,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				'code'    => $code,
 				'field'   => $field,
 				'message' => $msg,
-			);
+			) + $this->identifiers( isset( $this->raw_items[ $n - 1 ] ) ? $this->raw_items[ $n - 1 ] : null );
 		}
 		$success = $total - $failed;
 		$result  = array(
@@ -1468,12 +1629,62 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			),
 			'changed_product_ids' => $outcome['changed'],
 			'stock_changes'       => $outcome['stock_changes'],
+			'dry_run'             => ! empty( $this->opts['dry_run'] ),
+			'changes'             => $outcome['changes'],
 			'engine'              => 'php',
 		);
-		if ( ! empty( $this->opts['dry_run'] ) ) {
-			$result['dry_run'] = true;
-		}
 		return $result;
+	}
+
+	/**
+	 * The identifiers an item carries, as given (only those present and not null), for items_failed.
+	 *
+	 * @param mixed $item Item (array of fields when it was an object).
+	 * @return array
+	 */
+	private function identifiers( $item ) {
+		$out = array();
+		if ( ! is_array( $item ) ) {
+			return $out;
+		}
+		foreach ( array( 'sku', 'product_id', 'location_slug', 'location_id' ) as $k ) {
+			if ( array_key_exists( $k, $item ) && null !== $item[ $k ] ) {
+				$out[ $k ] = self::plain_value( $item[ $k ] );
+			}
+		}
+		return $out;
+	}
+
+	/**
+	 * A value as plain PHP data: JSON numbers as int (or float), objects as arrays, recursively.
+	 *
+	 * @param mixed $v Value.
+	 * @return mixed
+	 */
+	private static function plain_value( $v ) {
+		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
+			if ( preg_match( '/^-?\d+$/D', $v->text ) ) {
+				$i = (int) $v->text;
+				if ( (string) $i === ltrim( $v->text, '+' ) ) {
+					return $i;
+				}
+			}
+			// A number no float holds (1e400) goes back as its text: json_encode() refuses INF.
+			$f = (float) $v->text;
+			return is_finite( $f ) ? $f : $v->text;
+		}
+		if ( is_array( $v ) && 2 === count( $v ) && isset( $v[0], $v[1] ) && self::NUMBER_TAG === $v[0] ) {
+			return self::plain_value( new Mulopimfwc_Bulk_Sync_Json_Number( $v[1] ) );
+		}
+		if ( $v instanceof stdClass ) {
+			$v = get_object_vars( $v );
+		}
+		if ( is_array( $v ) ) {
+			foreach ( $v as $k => $x ) {
+				$v[ $k ] = self::plain_value( $x );
+			}
+		}
+		return $v;
 	}
 }
 
