@@ -1,7 +1,7 @@
 <?php
 /**
  * Plugin Name:       Multi Location Bulk Sync (native)
- * Description:       Fast, safe bulk inventory and price sync per location for WooCommerce (POST /wp-json/mulopimfwc/v1/inventory/bulk-sync). Uses the mulopimfwc native extension when loaded, a set-based PHP engine otherwise.
+ * Description:       Fast, safe bulk inventory and price sync per location for WooCommerce (POST /wp-json/mulopimfwc/v1/inventory/bulk-sync, inventory/update, webhook/inventory-update, GET inventory/export; idempotent retries, dry runs, relative changes). Uses the mulopimfwc native extension when loaded, a set-based PHP engine otherwise.
  * Version:           0.1.0
  * Requires at least: 6.1
  * Requires PHP:      8.0
@@ -19,7 +19,13 @@ define( 'MULOPIMFWC_BULK_SYNC_FILE', __FILE__ );
 require_once __DIR__ . '/includes/class-php-engine.php';
 require_once __DIR__ . '/includes/class-engine.php';
 require_once __DIR__ . '/includes/class-cache.php';
+require_once __DIR__ . '/includes/class-export.php';
+require_once __DIR__ . '/includes/class-idempotency.php';
 require_once __DIR__ . '/includes/class-rest-controller.php';
+
+register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'deactivate' ) );
+add_action( Mulopimfwc_Bulk_Sync_Idempotency::CRON_HOOK, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'prune' ) );
 
 /**
  * The shared engine (REST, WP-CLI and PHP callers).

@@ -1,10 +1,15 @@
 <?php
 /**
- * Uninstall: this plugin stores nothing of its own.
+ * Uninstall: drops what this plugin stores of its own, the idempotency table and its prune event.
  *
- * The API key (`mulopimfwc_api_key`) and the per-location meta belong to the location plugin and stay.
+ * The API key (`mulopimfwc_api_key`), the webhook secret and the per-location meta belong to the location plugin
+ * and stay.
  *
  * @package Mulopimfwc_Bulk_Sync
  */
 
 defined( 'WP_UNINSTALL_PLUGIN' ) || exit;
+
+global $wpdb;
+wp_clear_scheduled_hook( 'mulopimfwc_idempotency_prune' );
+$wpdb->query( 'DROP TABLE IF EXISTS `' . $wpdb->prefix . 'mulopimfwc_idempotency`' ); // phpcs:ignore WordPress.DB.DirectDatabaseQuery.SchemaChange

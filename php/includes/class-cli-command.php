@@ -1,6 +1,6 @@
 <?php
 /**
- * WP-CLI: wp mulopimfwc bulk-sync <file>|-
+ * WP-CLI: wp mulopimfwc bulk-sync <file>|-, wp mulopimfwc export
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -8,7 +8,7 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Bulk-syncs location inventory and prices from a JSON or CSV file.
+ * Bulk-syncs location inventory and prices from a JSON or CSV file; exports them.
  */
 class Mulopimfwc_Bulk_Sync_CLI_Command {
 
@@ -183,6 +183,159 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 			return;
 		}
 		WP_CLI::success( $summary );
+	}
+
+	/**
+	 * Exports stock and prices per location for the whole catalogue, page by page, to a file or standard output.
+	 *
+	 * One row per published product (a variable product: per variation) and location, with the fields of
+	 * GET /wp-json/mulopimfwc/v1/inventory/export: product_id, sku, product_name, location_id, location_slug,
+	 * location_name, stock, regular_price, sale_price, backorders, disabled. Uses the native engine's
+	 * mulopimfwc_export() when the extension is loaded, else the plugin's set-based PHP export.
+	 *
+	 * ## OPTIONS
+	 *
+	 * [--location_id=<id>]
+	 * : Only this location (term id).
+	 *
+	 * [--file=<path>]
+	 * : Write to this file (replaced). Default: standard output.
+	 *
+	 * [--per-page=<n>]
+	 * : Rows read per page (1 to 10000).
+	 * ---
+	 * default: 1000
+	 * ---
+	 *
+	 * [--format=<format>]
+	 * : csv (with a UTF-8 BOM and the header row, as the REST export), json (one JSON array) or jsonl (one JSON
+	 * object per line).
+	 * ---
+	 * default: csv
+	 * options:
+	 *   - csv
+	 *   - json
+	 *   - jsonl
+	 * ---
+	 *
+	 * ## EXAMPLES
+	 *
+	 *     # The whole catalogue as CSV
+	 *     $ wp mulopimfwc export --file=inventory.csv
+	 *     Success: Exported 12000 rows to inventory.csv.
+	 *
+	 *     # One location as JSON lines, to standard output
+	 *     $ wp mulopimfwc export --location_id=17 --format=jsonl
+	 *
+	 * @subcommand export
+	 *
+	 * @param array $args       Positional arguments.
+	 * @param array $assoc_args Options.
+	 */
+	public function export( $args, $assoc_args ) {
+		$format   = isset( $assoc_args['format'] ) ? strtolower( (string) $assoc_args['format'] ) : 'csv';
+		$per_page = isset( $assoc_args['per-page'] ) ? (int) $assoc_args['per-page'] : 1000;
+		if ( ! in_array( $format, array( 'csv', 'json', 'jsonl' ), true ) ) {
+			/* translators: %s: format. */
+			WP_CLI::error( sprintf( __( 'Invalid format %s: csv, json or jsonl.', 'mulopimfwc-bulk-sync' ), $format ) );
+			return;
+		}
+		if ( $per_page < 1 || $per_page > Mulopimfwc_Bulk_Sync_Export::MAX_PER_PAGE ) {
+			/* translators: %d: the largest page size. */
+			WP_CLI::error( sprintf( __( '--per-page must be between 1 and %d.', 'mulopimfwc-bulk-sync' ), Mulopimfwc_Bulk_Sync_Export::MAX_PER_PAGE ) );
+			return;
+		}
+		$params = array( 'per_page' => $per_page );
+		if ( isset( $assoc_args['location_id'] ) ) {
+			$loc = Mulopimfwc_Bulk_Sync_PHP_Engine::parse_positive_int( (string) $assoc_args['location_id'] );
+			if ( null === $loc ) {
+				WP_CLI::error( __( '--location_id must be a positive integer.', 'mulopimfwc-bulk-sync' ) );
+				return;
+			}
+			$params['location_id'] = $loc;
+		}
+		$file = isset( $assoc_args['file'] ) && true !== $assoc_args['file'] ? (string) $assoc_args['file'] : '';
+		$out  = null;
+		if ( '' !== $file ) {
+			$out = @fopen( $file, 'wb' ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen, WordPress.PHP.NoSilencedErrors.Discouraged
+			if ( ! $out ) {
+				/* translators: %s: file path. */
+				WP_CLI::error( sprintf( __( 'Cannot write %s.', 'mulopimfwc-bulk-sync' ), $file ) );
+				return;
+			}
+		}
+		$write = static function ( $text ) use ( $out ) {
+			if ( $out ) {
+				fwrite( $out, $text ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fwrite
+			} else {
+				echo $text; // phpcs:ignore WordPress.Security.EscapeOutput.OutputNotEscaped
+			}
+		};
+		$close = static function () use ( $out ) {
+			if ( $out ) {
+				fclose( $out ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fclose
+			}
+		};
+		$flags = JSON_UNESCAPED_UNICODE | JSON_UNESCAPED_SLASHES;
+
+		$page     = 1;
+		$written  = 0;
+		$progress = null;
+		while ( true ) {
+			$params['page'] = $page;
+			$result         = $this->engine->export( $params );
+			if ( is_wp_error( $result ) ) {
+				if ( $progress ) {
+					$progress->finish();
+				}
+				$close();
+				/* translators: 1: page number, 2: error message. */
+				WP_CLI::error( sprintf( __( 'Export of page %1$d failed: %2$s', 'mulopimfwc-bulk-sync' ), $page, $result->get_error_message() ) );
+				return;
+			}
+			$total = (int) $result['total'];
+			if ( 1 === $page ) {
+				$progress = \WP_CLI\Utils\make_progress_bar(
+					/* translators: %d: number of rows. */
+					sprintf( __( 'Exporting %d rows', 'mulopimfwc-bulk-sync' ), $total ),
+					$total
+				);
+				if ( 'csv' === $format ) {
+					$write( Mulopimfwc_Bulk_Sync_Export::to_csv( array(), true ) );
+				} elseif ( 'json' === $format ) {
+					$write( '[' );
+				}
+			}
+			$rows = array_values( (array) $result['data'] );
+			if ( 'csv' === $format ) {
+				$write( Mulopimfwc_Bulk_Sync_Export::to_csv( $rows, false ) );
+			} else {
+				foreach ( $rows as $i => $row ) {
+					$json = wp_json_encode( $row, $flags );
+					if ( 'json' === $format ) {
+						$write( ( $written + $i > 0 ? ",\n" : "\n" ) . $json );
+					} else {
+						$write( $json . "\n" );
+					}
+				}
+			}
+			$written += count( $rows );
+			$progress->tick( count( $rows ) );
+			if ( ! $rows || $page * $per_page >= $total ) {
+				break;
+			}
+			++$page;
+		}
+		if ( 'json' === $format ) {
+			$write( $written ? "\n]\n" : "]\n" );
+		}
+		$close();
+		$progress->finish();
+		if ( '' !== $file ) {
+			/* translators: 1: number of rows, 2: file path. */
+			WP_CLI::success( sprintf( __( 'Exported %1$d rows to %2$s.', 'mulopimfwc-bulk-sync' ), $written, $file ) );
+		}
+		// To standard output: the data alone (no success line mixed into it).
 	}
 
 	/**

@@ -137,6 +137,58 @@ class Mulopimfwc_Bulk_Sync_Engine {
 	}
 
 	/**
+	 * Whether the native export will run (the extension is loaded, has `mulopimfwc_export()`, and the PHP engine
+	 * is not forced).
+	 *
+	 * @return bool
+	 */
+	public function uses_native_export() {
+		return $this->uses_native() && function_exists( 'mulopimfwc_export' );
+	}
+
+	/**
+	 * The name of the engine that answers exports.
+	 *
+	 * @return string 'native' or 'php'.
+	 */
+	public function export_engine_name() {
+		return $this->uses_native_export() ? 'native' : 'php';
+	}
+
+	/**
+	 * One page of the inventory export (tests/contract/README.md, "Export").
+	 *
+	 * @param array $params `location_id` (optional), `page` (from 1), `per_page` (1..10000).
+	 * @return array|WP_Error ['success' => true, 'count', 'total', 'page', 'per_page', 'data' => rows].
+	 */
+	public function export( $params = array() ) {
+		$params = is_array( $params ) ? $params : array();
+		if ( $this->uses_native_export() ) {
+			try {
+				$result = mulopimfwc_export( $this->options( true ), $params );
+			} catch ( Exception $e ) {
+				return self::exception_to_error( $e );
+			} catch ( Error $e ) {
+				return new WP_Error( 'mulopimfwc_engine_error', __( 'The export engine failed.', 'mulopimfwc-bulk-sync' ), array( 'status' => 500 ) );
+			}
+			if ( ! is_array( $result ) || ! isset( $result['data'] ) || ! is_array( $result['data'] ) ) {
+				return new WP_Error( 'mulopimfwc_engine_error', __( 'The export engine returned no result.', 'mulopimfwc-bulk-sync' ), array( 'status' => 500 ) );
+			}
+			return $result;
+		}
+		try {
+			$export = new Mulopimfwc_Bulk_Sync_Export();
+			return $export->export( $this->options( false ), $params );
+		} catch ( RuntimeException $e ) {
+			return new WP_Error(
+				'mulopimfwc_db_error',
+				__( 'The database could not complete the export. Please try again.', 'mulopimfwc-bulk-sync' ),
+				array( 'status' => 503 )
+			);
+		}
+	}
+
+	/**
 	 * Map an exception from the native extension to a WP_Error.
 	 *
 	 * @param Exception $e Exception.

@@ -111,6 +111,7 @@ require_once $mulopimfwc_repo . '/tests/php/bootstrap.php';
 require_once $mulopimfwc_repo . '/php/includes/class-php-engine.php';
 require_once $mulopimfwc_repo . '/php/includes/class-engine.php';
 require_once $mulopimfwc_repo . '/php/includes/class-cache.php';
+require_once $mulopimfwc_repo . '/php/includes/class-export.php';
 require_once __DIR__ . '/PhpEngineAdapter.php';
 // For ContractTest::engineOptions() only: the native suite itself is not part of this run.
 require_once $mulopimfwc_repo . '/tests/php/ContractTest.php';

@@ -437,12 +437,17 @@ if ($want('contract')) {
         }
         $name = "contract $key";
         $skip = null;
+        $query = ''; // the engine option dry_run is the route's ?dry_run= (issue 6)
         if (isset($case['db_options'])) {
             $skip = 'db_options: the engine behind the REST route uses the site\'s own DB settings (native-only case, tests/php)';
         } elseif (($case['prefix'] ?? 'wp_') !== 'wp_') {
             $skip = "table prefix {$case['prefix']}: the e2e site is a single site with prefix wp_ (covered by tests/php and php/tests)";
         } else {
             foreach ($case['options'] ?? [] as $ok => $ov) {
+                if ($ok === 'dry_run') {
+                    $query = $ov ? '?dry_run=1' : '?dry_run=0';
+                    continue;
+                }
                 if (!isset($optionMap[$ok])) {
                     $skip = "engine option $ok cannot be passed through the REST route";
                     break;
@@ -455,13 +460,13 @@ if ($want('contract')) {
             $run->skip($name, $skip);
             continue;
         }
-        $run->test($name, function () use ($case, $prepare, $post, $json, $outcome, $store, $conn, $engine, $restoreSite, $short) {
+        $run->test($name, function () use ($case, $prepare, $post, $json, $outcome, $store, $conn, $engine, $restoreSite, $short, $query, $ROUTE) {
             $p = $prepare($case);
             try {
                 $c = $p['case'];
                 $body = array_key_exists('raw_body', $c) ? (string) $c['raw_body'] : $json($c['request']);
                 $key = (string) $conn->query("SELECT option_value FROM wp_options WHERE option_name = 'mulopimfwc_api_key'")->fetch_row()[0];
-                $r = $post($body, ['X-API-Key' => $key]);
+                $r = $post($body, ['X-API-Key' => $key], null, $query !== '' ? $ROUTE . $query : '');
                 $f = $store->verify($p, $outcome($r));
                 if ($r['status'] === 200 && ($r['headers']['x-mulopimfwc-engine'] ?? null) !== $engine) {
                     $f[] = 'X-Mulopimfwc-Engine: ' . json_encode($r['headers']['x-mulopimfwc-engine'] ?? null);

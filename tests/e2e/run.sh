@@ -7,6 +7,8 @@
 # 1. starts two sites with tests/e2e/lib/site.sh: e2e-native (extension loaded in php-fpm) and e2e-php (not);
 # 2. tests/e2e/http-tests.php against both, in parallel: the seed's example, auth, whole-request errors, engine
 #    choice, route precedence, /wp-json and ?rest_route=, caches, and every contract case (tests/contract/cases);
+#    then tests/e2e/issue6-tests.php against both, in parallel (Idempotency-Key, dry runs, inventory/update,
+#    webhook/inventory-update, export);
 # 3. php/tests/cli (PHPUnit, WP-CLI stand-in inside the e2e-php site's WordPress), with and without the extension;
 # 4. php/install.sh into a temp WordPress dir with --ext-dir / --php-conf-dir overrides (the machine's PHP is
 #    not touched);
@@ -123,6 +125,28 @@ for i in "${!hpids[@]}"; do
     cat "$log"
     if ! grep -q '^E2E-COUNTS ' "$log"; then
         fail http "tests/e2e/http-tests.php on ${hnames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
+    else
+        add_counts "$log"
+    fi
+done
+
+# ------------------------------------------------------------------------------------------------ issue 6
+say "issue 6 over HTTP (tests/e2e/issue6-tests.php: idempotency, dry runs, update/webhook routes, export), both sites in parallel"
+ipids=()
+inames=()
+for s in e2e-native e2e-php; do
+    [ -n "${SITE_OK[$s]:-}" ] || continue
+    php "$REPO/tests/e2e/issue6-tests.php" "$REPO/target/e2e/$s/env" >"$LOGS/issue6-$s.log" 2>&1 &
+    ipids+=($!)
+    inames+=("$s")
+done
+for i in "${!ipids[@]}"; do
+    rc=0
+    wait "${ipids[$i]}" || rc=$?
+    log="$LOGS/issue6-${inames[$i]}.log"
+    cat "$log"
+    if ! grep -q '^E2E-COUNTS ' "$log"; then
+        fail issue6 "tests/e2e/issue6-tests.php on ${inames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
     else
         add_counts "$log"
     fi

@@ -58,22 +58,26 @@ final class ContractStoreTest extends TestCase
     {
         $cases = ContractStore::loadCases(ContractStore::repoRoot() . '/tests/contract/cases');
         $this->assertNotEmpty($cases);
-        $fixture = self::store()->loadFixture('store');
-        // Fake ids are enough to resolve every placeholder.
-        $ids = ['post' => [], 'loc' => [], 'tt' => [], 'term' => []];
-        $n = 1000;
-        foreach ($fixture['products'] as $p) {
-            $ids['post'][$p['key']] = $n++;
-        }
-        foreach ($fixture['locations'] as $l) {
-            $ids['loc'][$l['slug']] = $n++;
-            $ids['tt']['mulopimfwc_store_location:' . $l['slug']] = $n++;
-        }
-        foreach ($fixture['other_terms'] as $t) {
-            $ids['tt'][$t['taxonomy'] . ':' . $t['slug']] = $n++;
-            $ids['term'][$t['taxonomy'] . ':' . $t['slug']] = $n++;
-        }
+        // Fake ids are enough to resolve every placeholder (of the case's own fixture).
+        $fakeIds = function (string $name): array {
+            $fixture = self::store()->loadFixture($name);
+            $ids = ['post' => [], 'loc' => [], 'tt' => [], 'term' => []];
+            $n = 1000;
+            foreach ($fixture['products'] as $p) {
+                $ids['post'][$p['key']] = $n++;
+            }
+            foreach ($fixture['locations'] as $l) {
+                $ids['loc'][$l['slug']] = $n++;
+                $ids['tt']['mulopimfwc_store_location:' . $l['slug']] = $n++;
+            }
+            foreach ($fixture['other_terms'] as $t) {
+                $ids['tt'][$t['taxonomy'] . ':' . $t['slug']] = $n++;
+                $ids['term'][$t['taxonomy'] . ':' . $t['slug']] = $n++;
+            }
+            return $ids;
+        };
         foreach ($cases as $key => $case) {
+            $ids = $fakeIds($case['fixture'] ?? 'store');
             $resolved = self::store()->substitute($case, $ids);
             $this->assertStringNotContainsString('{post:', json_encode($resolved), $key);
             $this->assertStringNotContainsString('{loc:', json_encode($resolved), $key);

@@ -139,3 +139,33 @@ add_action(
 		);
 	}
 );
+
+// 4. Issue 6: the location plugin's other sync routes, registered the old way (default priority), so a test proves
+//    that ours answer; and a pause after an Idempotency-Key is claimed (request header X-E2E-Sleep-Ms, at most 5 s),
+//    so a test can send a concurrent duplicate while the first request still runs.
+add_action(
+	'rest_api_init',
+	static function () {
+		foreach ( array( array( '/inventory/update', 'POST' ), array( '/webhook/inventory-update', 'POST' ), array( '/inventory/export', 'GET' ) ) as $r ) {
+			register_rest_route(
+				'mulopimfwc/v1',
+				$r[0],
+				array(
+					'methods'             => $r[1],
+					'callback'            => static function () {
+						return new WP_REST_Response( array( 'engine' => 'old' ), 200 );
+					},
+					'permission_callback' => '__return_true',
+				)
+			);
+		}
+	}
+);
+add_action(
+	'mulopimfwc_idempotency_claimed',
+	static function () {
+		if ( isset( $_SERVER['HTTP_X_E2E_SLEEP_MS'] ) ) {
+			usleep( 1000 * min( 5000, max( 0, (int) $_SERVER['HTTP_X_E2E_SLEEP_MS'] ) ) );
+		}
+	}
+);
