@@ -37,7 +37,8 @@ usage: ./build.sh [COMMAND]
 
   build     (default) install build deps if missing, cargo build --release, check the extension loads
   test      deps + build + private MariaDB, then all suites (fmt, clippy, cargo test, PHPUnit from
-            tests/php/phpunit*.xml and php/tests/phpunit*.xml, tests/e2e/run.sh);
+            tests/php/phpunit*.xml and php/tests/phpunit*.xml, tests/e2e/run.sh,
+            tests/reliability/run.sh);
             prints one line per suite and a final `N passed, M failed[, K skipped]`
   deps      install what the tests need with apt-get (root only; only packages that are missing)
   demo      run tests/e2e/demo.sh
@@ -51,6 +52,25 @@ environment:
   MULOPIMFWC_TEST_DB_PORT   MariaDB port (default 33306)
   MULOPIMFWC_KEEP_DB=1      test: leave MariaDB running afterwards
 EOF
+}
+
+# run_script_suite LABEL SCRIPT: runs SCRIPT (when present) and counts its last line
+# `LABEL: N passed, M failed[, K skipped]`; a missing line or a non-zero exit with no failure counts 1.
+run_script_suite() {
+    local label=$1 script="$REPO/$2" rc=0 note= p f s
+    [ -x "$script" ] || return 0
+    say "$2"
+    run_logged "$LOG_DIR/$label.log" "$script" || rc=$?
+    if read -r p f s < <(parse_suite "$label" "$LOG_DIR/$label.log"); then
+        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+            f=1
+            note="$2 exited $rc with no failing test"
+        fi
+    else
+        p=0 f=1 s=0
+        note="$2 exited $rc without a '$label: N passed, M failed' line"
+    fi
+    record "$label" "$p" "$f" "$s" "$note"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -310,23 +330,9 @@ cmd_test() {
     done
     shopt -u nullglob
 
-    # (d) end to end over HTTP
-    if [ -x "$REPO/tests/e2e/run.sh" ]; then
-        say "tests/e2e/run.sh"
-        rc=0
-        run_logged "$LOG_DIR/e2e.log" "$REPO/tests/e2e/run.sh" || rc=$?
-        note=
-        if read -r p f s < <(parse_e2e "$LOG_DIR/e2e.log"); then
-            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-                f=1
-                note="run.sh exited $rc with no failing test"
-            fi
-        else
-            p=0 f=1 s=0
-            note="run.sh exited $rc without an 'e2e: N passed, M failed' line"
-        fi
-        record e2e "$p" "$f" "$s" "$note"
-    fi
+    # (d) end to end over HTTP, then reliability (concurrency, faults, hostile input, security)
+    run_script_suite e2e tests/e2e/run.sh
+    run_script_suite reliability tests/reliability/run.sh
 
     release_db # before the summary, so that `N passed, M failed` is the last line
     print_summary

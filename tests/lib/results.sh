@@ -33,13 +33,13 @@ parse_junit() {
     echo "${out[*]}"
 }
 
-# parse_e2e LOG -> "PASSED FAILED SKIPPED" from the last line `e2e: N passed, M failed[, K skipped]`.
+# parse_suite LABEL LOG -> "PASSED FAILED SKIPPED" from the last line `LABEL: N passed, M failed[, K skipped]`.
 # Prints nothing (and returns 1) when there is no such line.
-parse_e2e() {
-    local line p f s
-    line="$(sed 's/\x1b\[[0-9;]*m//g' "$1" | grep -E '^[[:space:]]*e2e: [0-9]+ passed, [0-9]+ failed' | tail -n 1)" || true
+parse_suite() {
+    local label=$1 log=$2 line p f s
+    line="$(sed 's/\x1b\[[0-9;]*m//g' "$log" | grep -E "^[[:space:]]*$label: [0-9]+ passed, [0-9]+ failed" | tail -n 1)" || true
     [ -n "$line" ] || return 1
-    p="$(sed -E 's/.*e2e: ([0-9]+) passed.*/\1/' <<<"$line")"
+    p="$(sed -E "s/.*$label: ([0-9]+) passed.*/\1/" <<<"$line")"
     f="$(sed -E 's/.*passed, ([0-9]+) failed.*/\1/' <<<"$line")"
     s=0
     if grep -qE 'failed, [0-9]+ skipped' <<<"$line"; then
@@ -47,6 +47,9 @@ parse_e2e() {
     fi
     echo "$p $f $s"
 }
+
+# parse_e2e LOG: parse_suite for the end-to-end suite's `e2e:` line.
+parse_e2e() { parse_suite e2e "$1"; }
 
 # Bookkeeping: record NAME PASSED FAILED SKIPPED [NOTE]
 RESULT_LINES=()

@@ -1,0 +1,389 @@
+<?php
+/**
+ * Concurrency over HTTP: overlapping batches from several clients at once, and WooCommerce-style stock
+ * decrements racing the syncs.
+ */
+
+declare(strict_types=1);
+
+namespace Mulopimfwc\Reliability;
+
+/**
+ * N clients (curl multi, N requests always in flight) send overlapping batches to a native site with several
+ * fpm workers. Every request r sets ALL its items to one stock value V_r (unique per request) and the regular
+ * price "V_r.50"; each request names every location of each product it includes, in shuffled order, by a mix of
+ * sku/product_id and slug/location_id, plus one item with an unknown SKU (so counts and "Item N" are checked).
+ * Even rounds cover every product, odd rounds a random half.
+ *
+ * Afterwards, for every product: exactly one row per (post, key); every location key (stock and price) holds
+ * the value of ONE request (they all agree: no mixing inside a request), and that request included the
+ * product and answered 200; WooCommerce's `_stock` (primary location follows) and the lookup row agree with it.
+ * Every response was a 200 with the right counts: no deadlock reached a client.
+ */
+function test_concurrency(Site $s, array $P): array
+{
+    $f = [];
+    $st = $s->seedStore('CC' . substr(uniqid(), -5), $P['conc_products'], $P['conc_locations']);
+    $locs = array_keys($st['locations']);
+    $s->setOption('mulopimfwc_primary_location', (string) $locs[0]);
+    $deadlocks0 = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'");
+    $lockwaits0 = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'");
+
+    $queue = [];
+    $included = []; // product => [V => true]
+    mt_srand(4242);
+    for ($k = 0; $k < $P['conc_rounds']; $k++) {
+        for ($c = 0; $c < $P['conc_clients']; $c++) {
+            $v = 1000 * ($c + 1) + $k;
+            $idx = array_keys($st['products']);
+            if ($k % 2 === 1) {
+                shuffle($idx);
+                $idx = array_slice($idx, 0, intdiv(count($idx), 2));
+            }
+            $items = [];
+            foreach ($idx as $i) {
+                foreach ($st['locations'] as $tid => $slug) {
+                    $it = ($i + $tid) % 2 ? ['sku' => $st['skus'][$i]] : ['product_id' => $st['products'][$i]];
+                    $it += ($i + $k) % 3 ? ['location_id' => $tid] : ['location_slug' => $slug];
+                    $items[] = $it + ['stock' => $v, 'regular_price' => "$v.50"];
+                }
+            }
+            shuffle($items);
+            $bad = mt_rand(0, count($items));
+            array_splice($items, $bad, 0, [['sku' => "CC-NOPE-$c-$k", 'location_id' => $locs[0], 'stock' => $v]]);
+            $queue[] = ['v' => $v, 'idx' => $idx, 'n' => count($items), 'bad' => $bad + 1,
+                'body' => json_encode(['items' => $items], JSON_THROW_ON_ERROR)];
+        }
+    }
+    $ok = 0;
+    $statuses = [];
+    $qi = 0;
+    $t0 = microtime(true);
+    run_multi(
+        function () use (&$qi, $queue, $s) {
+            if ($qi >= count($queue)) {
+                return null;
+            }
+            $q = $queue[$qi];
+            return [$s->handle($q['body'], $s->headers()), $qi++];
+        },
+        $P['conc_clients'],
+        function (Resp $r, int $i) use (&$f, &$ok, &$statuses, &$included, $queue, $st) {
+            $q = $queue[$i];
+            $statuses[$r->status] = ($statuses[$r->status] ?? 0) + 1;
+            $fails = check_ok($r, $q['n'] - 1, 1, "request V={$q['v']}");
+            $j = $r->json();
+            if (!$fails && ($j['results']['errors'][0] ?? '') !== "Item {$q['bad']}: Product not found.") {
+                $fails[] = "request V={$q['v']}: errors " . json_encode($j['results']['errors'] ?? null) . ", expected Item {$q['bad']}";
+            }
+            if ($fails) {
+                array_push($f, ...$fails);
+                return;
+            }
+            $ok++;
+            foreach ($q['idx'] as $pi) {
+                $included[$st['products'][$pi]][$q['v']] = true;
+            }
+        },
+        null,
+        240.0
+    );
+    $secs = microtime(true) - $t0;
+    Stats::measure('concurrency', sprintf('%d requests (%d items each at most) by %d clients in %.1fs; statuses %s', count($queue), $queue[0]['n'], $P['conc_clients'], $secs, json_encode($statuses)));
+
+    $dups = $s->duplicates($st['products']);
+    if ($dups) {
+        $f[] = 'duplicate (post, key) rows: ' . json_encode($dups);
+    }
+    $keys = ['_stock', '_stock_status'];
+    foreach ($locs as $l) {
+        $keys[] = "_location_stock_$l";
+        $keys[] = "_location_regular_price_$l";
+    }
+    $meta = $s->meta($st['products'], $keys);
+    $lookup = [];
+    foreach ($s->rows('SELECT product_id, stock_quantity, stock_status FROM wp_wc_product_meta_lookup WHERE product_id IN (' . implode(',', $st['products']) . ')') as [$p, $q, $ss]) {
+        $lookup[(int) $p] = [(float) $q, $ss];
+    }
+    foreach ($st['products'] as $p) {
+        $vals = [];
+        foreach ($locs as $l) {
+            $sv = $meta[$p]["_location_stock_$l"] ?? [];
+            $pv = $meta[$p]["_location_regular_price_$l"] ?? [];
+            Stats::$rowsChecked += count($sv) + count($pv);
+            if (count($sv) !== 1 || count($pv) !== 1) {
+                $f[] = "post $p location $l: " . count($sv) . ' stock rows, ' . count($pv) . ' price rows (want 1 each)';
+                continue;
+            }
+            $vals[] = $sv[0];
+            if ($pv[0] !== $sv[0] . '.50') {
+                $f[] = "post $p location $l: price {$pv[0]} is not from the request that set stock {$sv[0]} (mixed)";
+            }
+        }
+        $vals = array_unique($vals);
+        if (count($vals) !== 1) {
+            $f[] = "post $p: locations hold values of different requests: " . implode(', ', $vals) . ' (mixed)';
+            continue;
+        }
+        $v = (int) $vals[0];
+        if (!isset($included[$p][$v])) {
+            $f[] = "post $p holds V=$v, which no successful request including it sent";
+        }
+        $main = $meta[$p]['_stock'] ?? [];
+        Stats::$rowsChecked += count($main) + 1;
+        if (count($main) !== 1 || (float) $main[0] !== (float) $v) {
+            $f[] = "post $p: _stock " . json_encode($main) . " does not follow the primary location's $v";
+        }
+        if (($lookup[$p][0] ?? null) !== (float) $v) {
+            $f[] = "post $p: lookup stock_quantity " . json_encode($lookup[$p] ?? null) . " != $v";
+        }
+    }
+    $deadlocks = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'") - $deadlocks0;
+    $lockwaits = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'") - $lockwaits0;
+    Stats::measure('concurrency server side', "$lockwaits row lock waits, $deadlocks deadlocks (retried inside the engine; none reached a client)");
+    if ($ok !== count($queue)) {
+        $f[] = "$ok of " . count($queue) . ' requests answered 200 with the right counts';
+    }
+    return $f;
+}
+
+/**
+ * Stock decrements racing the sync. What "no decrement is lost" means for an absolute-set sync:
+ *
+ *  - Set A: products synced only at a NON-primary location. The sync never sets their WooCommerce `_stock`, so
+ *    every decrement must survive: final `_stock` == initial - (decrements of that product), exactly.
+ *  - Set B: products synced at the PRIMARY location: the sync sets `_stock` to an absolute V (that is what an
+ *    ERP count means), which supersedes decrements committed BEFORE the sync, never those committed AFTER it.
+ *    Checked from a server-side audit (a trigger logs every committed write of `_stock` of these products with
+ *    its OLD and NEW value, in lock order): the chain of writes of each product is unbroken (each write's OLD
+ *    is the previous write's NEW: no write was based on a stale read, so no decrement vanished in between),
+ *    every decrement the client ran is in the chain as NEW = OLD - 1, every sync write sets a V some request
+ *    sent, and the final `_stock` is the chain's last NEW, i.e. V_last_sync - (decrements committed after it).
+ *  - For both: one `_stock` row per product afterwards (no insert, no delete of `_stock` in the audit).
+ *
+ * Decrements come from a separate `mariadb` client process, one UPDATE per statement in autocommit, as
+ * WooCommerce's order code issues them; syncs from several concurrent HTTP clients.
+ */
+function test_decrements(Site $s, array $P, ?array &$victims = null): array
+{
+    $f = [];
+    $victims = [];
+    $n = $P['dec_products'];
+    $initial = 100000;
+    $st = $s->seedStore('DC' . substr(uniqid(), -5), $n, 2, $initial);
+    [$primary, $other] = array_keys($st['locations']);
+    $s->setOption('mulopimfwc_primary_location', (string) $primary);
+    $A = array_slice($st['products'], 0, intdiv($n, 2));
+    $B = array_slice($st['products'], intdiv($n, 2));
+    $min = min($st['products']);
+    $max = max($st['products']);
+
+    $s->q('DROP TABLE IF EXISTS rel_stock_audit');
+    $s->q('CREATE TABLE rel_stock_audit (id BIGINT AUTO_INCREMENT PRIMARY KEY, post_id BIGINT, op CHAR(1), old_value LONGTEXT, new_value LONGTEXT, who VARCHAR(200)) ENGINE=InnoDB');
+    $cond = "NEW.meta_key = '_stock' AND NEW.post_id BETWEEN $min AND $max";
+    $s->q("CREATE TRIGGER rel_audit_u AFTER UPDATE ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'u', OLD.meta_value, NEW.meta_value, USER()); END IF");
+    $s->q("CREATE TRIGGER rel_audit_i AFTER INSERT ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'i', NULL, NEW.meta_value, USER()); END IF");
+    $condOld = "OLD.meta_key = '_stock' AND OLD.post_id BETWEEN $min AND $max";
+    $s->q("CREATE TRIGGER rel_audit_d AFTER DELETE ON wp_postmeta FOR EACH ROW IF $condOld THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (OLD.post_id, 'd', OLD.meta_value, NULL, USER()); END IF");
+    try {
+        // The decrements, as a file of autocommit statements for one mysql client process.
+        mt_srand(777);
+        $dec = array_fill_keys($st['products'], 0);
+        $sqlFile = tempnam(sys_get_temp_dir(), 'rel-dec');
+        $fh = fopen($sqlFile, 'w');
+        for ($i = 0; $i < $P['dec_statements']; $i++) {
+            $p = $st['products'][mt_rand(0, $n - 1)];
+            $dec[$p]++;
+            fwrite($fh, "UPDATE wp_postmeta SET meta_value = meta_value - 1 WHERE post_id = $p AND meta_key = '_stock';\n");
+        }
+        fclose($fh);
+        $errFile = $sqlFile . '.err';
+        $cmd = 'exec mariadb --no-defaults --protocol=socket --socket=' . escapeshellarg($s->env['E2E_DB_SOCKET'])
+            . ' -uroot --batch --force ' . escapeshellarg($s->db) . ' < ' . escapeshellarg($sqlFile) . ' 2> ' . escapeshellarg($errFile);
+        $proc = proc_open($cmd, [1 => ['file', '/dev/null', 'w']], $pipes);
+        $tDec = microtime(true);
+
+        // Syncs while the decrements run: A at the non-primary location, B at the primary one.
+        $syncValues = [];
+        $sent = 0;
+        $ok = 0;
+        $running = true;
+        $tSync = microtime(true);
+        run_multi(
+            function () use (&$sent, &$syncValues, &$running, $P, $A, $B, $primary, $other, $proc, $tSync, $s) {
+                if ($sent >= $P['dec_max_syncs'] || microtime(true) - $tSync > $P['dec_seconds']) {
+                    return null;
+                }
+                if (!proc_running($proc)) {
+                    $running = false;
+                    return null;
+                }
+                // Stop syncing when 80% of the decrements are in, so that some commit after the last sync.
+                static $lastCheck = 0.0;
+                static $stopped = false;
+                if (!$stopped && microtime(true) - $lastCheck > 0.2) {
+                    $lastCheck = microtime(true);
+                    $stopped = (int) $s->one("SELECT COUNT(*) FROM rel_stock_audit WHERE who LIKE 'root@%'") >= 0.8 * $P['dec_statements'];
+                }
+                if ($stopped) {
+                    return null;
+                }
+                $v = 1000000 * (++$sent);
+                $syncValues[$v] = true;
+                $items = [];
+                foreach ($A as $p) {
+                    $items[] = ['product_id' => $p, 'location_id' => $other, 'stock' => $v];
+                }
+                foreach ($B as $p) {
+                    $items[] = ['product_id' => $p, 'location_id' => $primary, 'stock' => $v];
+                }
+                shuffle($items);
+                return [$s->handle(json_encode(['items' => $items]), $s->headers()), $v];
+            },
+            $P['dec_clients'],
+            function (Resp $r, int $v) use (&$f, &$ok, $A, $B) {
+                $fails = check_ok($r, count($A) + count($B), 0, "sync V=$v");
+                if ($fails) {
+                    array_push($f, ...$fails);
+                } else {
+                    $ok++;
+                }
+            },
+            null,
+            $P['dec_seconds'] + 60
+        );
+        // Let the decrements finish (bounded).
+        $t = microtime(true);
+        while (proc_running($proc) && microtime(true) - $t < 120) {
+            usleep(50000);
+        }
+        if (proc_running($proc)) {
+            proc_terminate($proc, 9);
+            $f[] = 'the decrement client did not finish within 120 s after the syncs';
+        }
+        $rc = proc_running($proc, true);
+        proc_close($proc);
+        $err = trim((string) @file_get_contents($errFile));
+        $lines = file($sqlFile, FILE_IGNORE_NEW_LINES);
+        @unlink($sqlFile);
+        @unlink($errFile);
+        // With --force the client goes on after a failed statement, as each WooCommerce order is on its own.
+        // A failed decrement is one WooCommerce does not retry: the order's stock reduction is gone. Those are
+        // reported by the second test (deadlock victims); the checks here count committed decrements only.
+        $other = [];
+        foreach (explode("\n", $err) as $line) {
+            if (preg_match('/^ERROR (\d+) \(\w+\) at line (\d+)/', $line, $m)) {
+                $stmt = $lines[(int) $m[2] - 1] ?? '';
+                preg_match('/post_id = (\d+)/', $stmt, $pm);
+                $p = (int) ($pm[1] ?? 0);
+                $victims[] = ['code' => (int) $m[1], 'post' => $p];
+                if (isset($dec[$p])) {
+                    $dec[$p]--;
+                }
+            } elseif (trim($line) !== '' && !str_starts_with($line, '---') && !str_starts_with($line, 'UPDATE ')) {
+                $other[] = $line;
+            }
+        }
+        if ($other) {
+            $f[] = "decrement client: exit $rc, stderr: " . substr(implode(' | ', $other), 0, 300);
+        }
+        if ($victims) {
+            Stats::note(sprintf('decrements: %d of %d WooCommerce-style decrements failed (error %s) while syncs ran', count($victims), $P['dec_statements'], implode('/', array_unique(array_column($victims, 'code')))));
+        }
+        Stats::$decrements += $P['dec_statements'];
+        Stats::measure('decrements', sprintf('%d decrements (%.1fs) raced %d syncs of %d items (%d clients)', $P['dec_statements'], microtime(true) - $tDec, $sent, count($A) + count($B), $P['dec_clients']));
+        if ($running && $sent >= $P['dec_max_syncs']) {
+            Stats::note("decrements: the sync budget ({$P['dec_max_syncs']}) ran out before the decrements finished; the tail of the decrements ran alone");
+        }
+        if ($ok < 2) {
+            $f[] = "only $ok syncs succeeded: the race did not happen";
+        }
+
+        // Checks.
+        $final = [];
+        $rowsPer = [];
+        foreach ($s->rows('SELECT post_id, meta_value FROM wp_postmeta WHERE meta_key = \'_stock\' AND post_id BETWEEN ' . $min . ' AND ' . $max) as [$p, $v]) {
+            $final[(int) $p] = $v;
+            $rowsPer[(int) $p] = ($rowsPer[(int) $p] ?? 0) + 1;
+        }
+        $audit = [];
+        foreach ($s->rows('SELECT post_id, op, old_value, new_value, who FROM rel_stock_audit ORDER BY id') as [$p, $op, $old, $new, $who]) {
+            $audit[(int) $p][] = [$op, $old, $new, $who];
+        }
+        $lost = 0;
+        foreach ($A as $p) {
+            Stats::$rowsChecked++;
+            $want = $initial - $dec[$p];
+            if (($rowsPer[$p] ?? 0) !== 1) {
+                $f[] = "A post $p: " . ($rowsPer[$p] ?? 0) . ' _stock rows';
+            }
+            if ((float) ($final[$p] ?? 'NaN') !== (float) $want) {
+                $lost += $want - (int) ($final[$p] ?? 0);
+                $f[] = "A post $p (non-primary sync): _stock {$final[$p]} != $initial - {$dec[$p]} decrements = $want";
+            }
+            foreach ($audit[$p] ?? [] as [$op, $old, $new, $who]) {
+                if (!str_starts_with($who, 'root@')) {
+                    $f[] = "A post $p: the sync wrote _stock ($op $old -> $new by $who) though it syncs a non-primary location";
+                    break;
+                }
+            }
+        }
+        $syncWrites = 0;
+        $afterLast = [];
+        foreach ($B as $p) {
+            Stats::$rowsChecked++;
+            $chain = $audit[$p] ?? [];
+            $prev = (string) $initial;
+            $decs = 0;
+            $since = 0;
+            foreach ($chain as $e => [$op, $old, $new, $who]) {
+                if ($op !== 'u') {
+                    $f[] = "B post $p: _stock row " . ($op === 'i' ? 'inserted' : 'deleted') . " by $who";
+                    continue;
+                }
+                if ((float) $old !== (float) $prev) {
+                    $f[] = "B post $p write #$e by $who: OLD $old but the previous committed value was $prev (a write from a stale read: lost update)";
+                }
+                if (str_starts_with($who, 'root@')) {
+                    $decs++;
+                    $since++;
+                    if ((float) $new !== (float) $old - 1) {
+                        $f[] = "B post $p: decrement $old -> $new";
+                    }
+                } else {
+                    $syncWrites++;
+                    $since = 0;
+                    if (!isset($syncValues[(int) $new]) || (string) (int) $new !== (string) $new) {
+                        $f[] = "B post $p: sync wrote $new, which no request sent";
+                    }
+                }
+                $prev = $new;
+            }
+            $afterLast[] = $since;
+            if ($decs !== $dec[$p]) {
+                $lost += $dec[$p] - $decs;
+                $f[] = "B post $p: {$dec[$p]} decrements ran, $decs are in the committed chain";
+            }
+            if (($rowsPer[$p] ?? 0) !== 1) {
+                $f[] = "B post $p: " . ($rowsPer[$p] ?? 0) . ' _stock rows';
+            }
+            if ((float) ($final[$p] ?? 'NaN') !== (float) $prev) {
+                $f[] = "B post $p: final _stock {$final[$p]} != last committed write $prev";
+            }
+        }
+        Stats::$lost += $lost;
+        if ($syncWrites === 0) {
+            $f[] = 'no sync wrote the primary products\' _stock: the test did not race anything';
+        }
+        Stats::measure('decrements on primary products', sprintf('%d sync writes of _stock interleaved with %d decrements; decrements committed after the last sync per product: min %d, max %d; lost: %d',
+            $syncWrites, array_sum(array_map(fn ($p) => $dec[$p], $B)), min($afterLast), max($afterLast), $lost));
+        if (count($f) > 40) {
+            $f = array_merge(array_slice($f, 0, 40), [(count($f) - 40) . ' more']);
+        }
+    } finally {
+        $s->q('DROP TRIGGER IF EXISTS rel_audit_u');
+        $s->q('DROP TRIGGER IF EXISTS rel_audit_i');
+        $s->q('DROP TRIGGER IF EXISTS rel_audit_d');
+    }
+    return $f;
+}
