@@ -1,0 +1,110 @@
+<?php
+/**
+ * One direct (CLI) run of an engine inside the bench site's WordPress, timed around the engine call only
+ * (WordPress's boot is not timed; reading the payload file is not timed).
+ *
+ *   php [-d extension=/abs/libmulopimfwc.so] bench/lib/cli.php WP_DIR CASE PAYLOAD_FILE
+ *
+ * CASE: native (mulopimfwc_bulk_sync() with the options the plugin builds from wp-config.php),
+ *       php (the plugin's Mulopimfwc_Bulk_Sync_PHP_Engine, item limit lifted to 100,000),
+ *       baseline (mulopimfwc_bench_baseline_sync() of the bench mu-plugin, json_decode included).
+ * Prints one JSON line: seconds, memory (Zend peak/growth, RSS peak/growth), statements (the server's
+ * Questions counter around the call, minus the cost of reading it), success/failed counts.
+ */
+
+if ( $argc < 4 ) {
+	fwrite( STDERR, "usage: php bench/lib/cli.php WP_DIR native|php|baseline PAYLOAD_FILE\n" );
+	exit( 2 );
+}
+list( , $wp_dir, $case, $file ) = $argv;
+
+$_SERVER['HTTP_HOST']   = '127.0.0.1';
+$_SERVER['REQUEST_URI'] = '/';
+define( 'WP_USE_THEMES', false );
+require rtrim( $wp_dir, '/' ) . '/wp-load.php';
+if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) ) {
+	fwrite( STDERR, "cli.php: the plugin is not active in $wp_dir\n" );
+	exit( 1 );
+}
+error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED ); // as the mu-plugin does for bench requests
+
+function bench_proc_kb( $field ) {
+	$s = @file_get_contents( '/proc/self/status' );
+	return ( is_string( $s ) && preg_match( '/^' . $field . ':\s+(\d+)\s+kB/m', $s, $m ) ) ? (int) $m[1] : -1;
+}
+
+// A second connection for the server's counter (its own statements are subtracted: calibrated below).
+$host = DB_HOST;
+$sock = null;
+if ( preg_match( '/^localhost:(\/.*)$/', $host, $m ) ) {
+	$host = 'localhost';
+	$sock = $m[1];
+}
+$mon       = new mysqli( $host, DB_USER, DB_PASSWORD, DB_NAME, 0, $sock );
+$questions = static function () use ( $mon ) {
+	return (int) $mon->query( "SHOW GLOBAL STATUS LIKE 'Questions'" )->fetch_row()[1];
+};
+$a    = $questions();
+$b    = $questions();
+$self = $b - $a; // what one reading adds
+
+$payload = file_get_contents( $file );
+$engine  = mulopimfwc_bulk_sync_engine();
+if ( 'native' === $case ) {
+	if ( ! function_exists( 'mulopimfwc_bulk_sync' ) ) {
+		fwrite( STDERR, "cli.php: the extension is not loaded (php -d extension=...)\n" );
+		exit( 1 );
+	}
+	$options = $engine->options( true, array( 'max_items' => 100000 ) );
+} elseif ( 'php' === $case ) {
+	$php_engine = new Mulopimfwc_Bulk_Sync_PHP_Engine();
+	$options    = $engine->options( false, array( 'max_items' => 100000 ) );
+} elseif ( 'baseline' !== $case ) {
+	fwrite( STDERR, "cli.php: unknown case $case\n" );
+	exit( 2 );
+}
+
+gc_collect_cycles();
+memory_reset_peak_usage();
+$mem0   = memory_get_usage( true );
+$hwm_ok = false !== @file_put_contents( '/proc/self/clear_refs', '5' );
+$rss0   = bench_proc_kb( 'VmRSS' );
+$q0     = $questions();
+$t0     = hrtime( true );
+$error  = null;
+try {
+	if ( 'native' === $case ) {
+		$result = mulopimfwc_bulk_sync( $payload, $options );
+	} elseif ( 'php' === $case ) {
+		$result = $php_engine->run( $payload, $options );
+	} else {
+		$data   = json_decode( $payload, true );
+		$result = mulopimfwc_bench_baseline_sync( $data['items'] );
+	}
+} catch ( Throwable $e ) {
+	$result = null;
+	$error  = get_class( $e ) . ': ' . $e->getMessage();
+}
+$t1   = hrtime( true );
+$q1   = $questions();
+$peak = memory_get_peak_usage( true );
+$hwm  = bench_proc_kb( 'VmHWM' );
+if ( is_wp_error( $result ) ) {
+	$error  = $result->get_error_code() . ': ' . $result->get_error_message();
+	$result = null;
+}
+echo json_encode(
+	array(
+		'seconds'           => ( $t1 - $t0 ) / 1e9,
+		'mem_peak'          => $peak,
+		'mem_growth'        => $peak - $mem0,
+		'rss_peak'          => $hwm_ok ? $hwm * 1024 : null,
+		'rss_growth'        => $hwm_ok ? ( $hwm - $rss0 ) * 1024 : null,
+		'statements'        => $q1 - $q0 - $self,
+		'engine_statements' => isset( $result['stats']['statements'] ) ? (int) $result['stats']['statements'] : ( isset( $php_engine ) ? $php_engine->query_count : null ),
+		'success'           => isset( $result['results']['success'] ) ? (int) $result['results']['success'] : null,
+		'failed'            => isset( $result['results']['failed'] ) ? (int) $result['results']['failed'] : null,
+		'first_error'       => $error ? $error : ( isset( $result['results']['errors'][0] ) ? $result['results']['errors'][0] : null ),
+		'changes'           => isset( $result['changes'] ) ? $result['changes'] : null,
+	)
+) . "\n";

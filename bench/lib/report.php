@@ -1,0 +1,231 @@
+<?php
+/**
+ * Summarises the driver's raw numbers: bench/results/latest.md (table, machine, targets), the summary in
+ * latest.json (beside the raw runs), and the table + targets on stdout.
+ *
+ *   php bench/lib/report.php RAW.json OUT_DIR
+ */
+
+list( , $raw_file, $out_dir ) = $argv;
+$raw  = json_decode( file_get_contents( $raw_file ), true );
+$meta = $raw['meta'];
+
+function median( array $v ) {
+	sort( $v );
+	$n = count( $v );
+	return $n ? ( $n % 2 ? $v[ intdiv( $n, 2 ) ] : ( $v[ $n / 2 - 1 ] + $v[ $n / 2 ] ) / 2 ) : null;
+}
+function mb( $b ) {
+	return null === $b ? '–' : sprintf( '%.1f', $b / 1048576 );
+}
+function num( $x, $d = 0 ) {
+	return null === $x ? '–' : number_format( $x, $d );
+}
+
+$order = array( 'native/http', 'php/http', 'baseline/http', 'native/cli', 'php/cli', 'baseline/cli', 'floor/sql' );
+$sum   = array();
+foreach ( $raw['runs'] as $r ) {
+	$sum[ $r['n'] ][ $r['case'] ][] = $r;
+}
+ksort( $sum );
+$summary = array();
+foreach ( $sum as $n => $cases ) {
+	foreach ( $order as $case ) {
+		if ( empty( $cases[ $case ] ) ) {
+			continue;
+		}
+		$runs = $cases[ $case ];
+		$ok   = array_values( array_filter( $runs, static function ( $r ) { return $r['ok']; } ) );
+		$secs = array_column( $ok, 'seconds' );
+		$pick = static function ( $k, $f = 'median' ) use ( $ok ) {
+			$v = array_values( array_filter( array_column( $ok, $k ), static function ( $x ) { return null !== $x; } ) );
+			if ( ! $v ) {
+				return null;
+			}
+			return 'max' === $f ? max( $v ) : median( $v );
+		};
+		$med                      = $secs ? median( $secs ) : null;
+		$summary[ $n ][ $case ] = array(
+			'runs'              => count( $runs ),
+			'failed_runs'       => count( $runs ) - count( $ok ),
+			'median_s'          => $med,
+			'min_s'             => $secs ? min( $secs ) : null,
+			'max_s'             => $secs ? max( $secs ) : null,
+			'items_per_s'       => $med ? $n / $med : null,
+			'statements'        => $pick( 'statements' ),
+			'statements_max'    => $pick( 'statements', 'max' ),
+			'engine_statements' => $pick( 'engine_statements' ),
+			'rss_growth_max'    => $pick( 'rss_growth', 'max' ),
+			'rss_peak_max'      => $pick( 'rss_peak', 'max' ),
+			'mem_growth_max'    => $pick( 'mem_growth', 'max' ),
+			'mem_peak_max'      => $pick( 'mem_peak', 'max' ),
+			'first_error'       => count( $ok ) < count( $runs ) ? ( array_values( array_diff_key( $runs, $ok ) )[0]['first_error'] ?? null ) : null,
+		);
+	}
+	foreach ( $summary[ $n ] as $case => &$s ) {
+		$ref            = 'floor/sql' === $case ? 'native/cli' : ( explode( '/', $case )[1] === 'http' ? 'native/http' : 'native/cli' );
+		$r              = $summary[ $n ][ $ref ]['items_per_s'] ?? null;
+		$s['vs_native'] = ( $r && $s['items_per_s'] ) ? $s['items_per_s'] / $r : null;
+	}
+	unset( $s );
+}
+
+// Targets.
+$targets = array();
+$get     = static function ( $n, $case, $k ) use ( $summary ) {
+	return $summary[ $n ][ $case ][ $k ] ?? null;
+};
+// 1. native >= 50x baseline at 1,000 items.
+$lines = array();
+$met   = null;
+foreach ( array( 'http', 'cli' ) as $p ) {
+	$a = $get( 1000, "native/$p", 'items_per_s' );
+	$b = $get( 1000, "baseline/$p", 'items_per_s' );
+	if ( $a && $b ) {
+		$lines[] = sprintf( '%s: native %s items/s vs baseline %s items/s = %.1f×', $p, num( $a ), num( $b ), $a / $b );
+		if ( 'http' === $p || null === $met ) {
+			$met = $a / $b >= 50;
+		}
+	}
+}
+$targets[] = array( 'target' => 'native ≥ 50× the per-item baseline (items/s) at 1,000 items', 'met' => $met, 'detail' => $lines ? implode( '; ', $lines ) : 'not measured (baseline skipped)' );
+// 2. 100k over HTTP < 5 s, worker memory growth < 100 MB.
+$s   = $get( 100000, 'native/http', 'median_s' );
+$rss = $get( 100000, 'native/http', 'rss_growth_max' );
+$zm  = $get( 100000, 'native/http', 'mem_growth_max' );
+if ( null !== $s ) {
+	$growth    = max( (float) $rss, (float) $zm );
+	$targets[] = array(
+		'target' => '100,000 items in one HTTP request in < 5 s, PHP worker memory growth < 100 MB',
+		'met'    => $s < 5 && $growth < 100 * 1048576,
+		'detail' => sprintf( 'median %.2f s (min %.2f, max %.2f); worker growth: RSS +%s MB (max of runs, native allocations included), Zend +%s MB; peak RSS %s MB', $s, $get( 100000, 'native/http', 'min_s' ), $get( 100000, 'native/http', 'max_s' ), mb( $rss ), mb( $zm ), mb( $get( 100000, 'native/http', 'rss_peak_max' ) ) ),
+	);
+} else {
+	$targets[] = array( 'target' => '100,000 items in one HTTP request in < 5 s, PHP worker memory growth < 100 MB', 'met' => null, 'detail' => 'not measured' );
+}
+// 3. native within 2x of the floor at 10k and 100k.
+$lines = array();
+$met   = null;
+foreach ( array( 10000, 100000 ) as $n ) {
+	$f = $get( $n, 'floor/sql', 'median_s' );
+	foreach ( array( 'cli', 'http' ) as $p ) {
+		$x = $get( $n, "native/$p", 'median_s' );
+		if ( $f && $x ) {
+			$lines[] = sprintf( '%s items %s: %.3f s vs floor %.3f s = %.1f×', num( $n ), $p, $x, $f, $x / $f );
+			if ( 'cli' === $p ) {
+				$met = ( null === $met ? true : $met ) && $x <= 2 * $f;
+			}
+		}
+	}
+}
+$targets[] = array( 'target' => 'native within 2× of the floor at 10,000 and 100,000 items (direct call vs raw SQL client)', 'met' => $met, 'detail' => $lines ? implode( '; ', $lines ) : 'not measured' );
+// 4. statements per request constant.
+$lines = array();
+$vals  = array();
+$http  = array();
+foreach ( $summary as $n => $c ) {
+	if ( isset( $c['native/cli']['statements'] ) ) {
+		$vals[ $n ] = $c['native/cli']['statements'];
+	}
+	if ( isset( $c['native/http']['statements'] ) ) {
+		$http[ $n ] = $c['native/http']['statements'];
+	}
+}
+$met = null;
+if ( count( $vals ) >= 2 ) {
+	$met = max( $vals ) - min( $vals ) <= 6; // a few more packet-sized chunks at most, never per item
+}
+$fmt = static function ( $v ) {
+	$o = array();
+	foreach ( $v as $n => $x ) {
+		$o[] = num( $n ) . ': ' . num( $x );
+	}
+	return implode( ', ', $o );
+};
+$detail = 'engine (direct call, server counter): ' . $fmt( $vals );
+if ( $http ) {
+	$detail .= '; whole HTTP request (WordPress boot + engine + after-sync cache invalidation): ' . $fmt( $http );
+	if ( count( $http ) >= 2 && max( $http ) - min( $http ) > 20 ) {
+		$detail .= ' — grows with the item count (see ANALYSIS.md)';
+	}
+}
+$targets[] = array( 'target' => 'SQL statements per request constant in the item count (per packet-sized chunk)', 'met' => $met, 'detail' => $detail );
+
+// Markdown.
+$m   = array();
+$m[] = '# Bulk sync benchmark: latest results';
+$m[] = '';
+$m[] = sprintf( 'Date: %s · machine: %s CPUs (%s), %s RAM · %s', $meta['date'] ?? '?', $meta['nproc'] ?? '?', $meta['cpu'] ?? '?', $meta['memory'] ?? '?', $meta['kernel'] ?? '' );
+$m[] = '';
+$m[] = 'Versions: ' . implode( ' · ', array_map( static function ( $k, $v ) { return "$k $v"; }, array_keys( $meta['versions'] ?? array() ), $meta['versions'] ?? array() ) );
+$m[] = '';
+$st  = $meta['store'] ?? array();
+$m[] = sprintf(
+	'Store: %s simple products, %s variable products × %s variations (%s purchasable), %d locations (primary: `%s`), location meta for %s of %s (product, location) pairs, %s postmeta rows. Requests: distinct (SKU, location) pairs, sku + location_slug + stock + regular_price + sale_price, ~1/%d on the primary location. Each run starts from the same store (rows inserted by the previous run deleted) and writes values different from the previous run.',
+	num( $st['simple'] ?? 0 ), num( $st['variable'] ?? 0 ), $st['variations_each'] ?? '?', num( $st['purchasable'] ?? 0 ), count( $st['locations'] ?? array() ), $st['locations'][0]['slug'] ?? '?', num( $st['pairs_with_meta'] ?? 0 ), num( ( $st['purchasable'] ?? 0 ) * count( $st['locations'] ?? array() ) ), num( $st['postmeta_rows'] ?? 0 ), count( $st['locations'] ?? array( 1 ) )
+);
+$m[] = '';
+$m[] = 'Cases: **native** = the extension (`mulopimfwc_bulk_sync()`), **php** = the plugin\'s PHP engine, **baseline** = the per-item way of the location plugin\'s own endpoint written with WordPress\'s APIs (bench/mu-plugin), **floor** = the same row changes as precomputed multi-row SQL in one transaction from a plain mysqli client. **http** = POST through nginx + php-fpm + WordPress (curl total time); **cli** = the engine called directly inside a loaded WordPress (engine call only); statements = the server\'s `Questions` delta for the request (http: WordPress\'s own queries included). Memory: growth of the php-fpm worker (or CLI process) over the request: RSS (VmHWM after a reset; counts the native engine\'s allocations) / Zend (`memory_get_peak_usage(true)`).';
+$m[] = '';
+$m[] = sprintf( 'Runs: %d per case after a warm-up (%d for slow cases), interleaved; median and min–max.', $meta['runs'] ?? 0, $meta['slow_runs'] ?? 0 );
+$m[] = '';
+$m[] = '| items | case | runs | median s | min–max s | items/s | × native | statements | worker growth MB (RSS / Zend) | peak RSS MB |';
+$m[] = '|---:|---|---:|---:|---:|---:|---:|---:|---:|---:|';
+foreach ( $summary as $n => $cases ) {
+	foreach ( $cases as $case => $s ) {
+		$m[] = sprintf(
+			'| %s | %s | %d%s | %s | %s–%s | %s | %s | %s | %s / %s | %s |',
+			num( $n ), $case, $s['runs'], $s['failed_runs'] ? " ({$s['failed_runs']} failed)" : '',
+			null === $s['median_s'] ? '–' : sprintf( '%.3f', $s['median_s'] ),
+			null === $s['min_s'] ? '–' : sprintf( '%.3f', $s['min_s'] ), null === $s['max_s'] ? '–' : sprintf( '%.3f', $s['max_s'] ),
+			num( $s['items_per_s'] ),
+			null === $s['vs_native'] ? '–' : ( $s['vs_native'] >= 10 ? sprintf( '%.0f×', $s['vs_native'] ) : sprintf( '%.2f×', $s['vs_native'] ) ),
+			num( $s['statements'] ),
+			mb( $s['rss_growth_max'] ), mb( $s['mem_growth_max'] ), mb( $s['rss_peak_max'] )
+		);
+	}
+}
+if ( ! empty( $raw['skipped'] ) ) {
+	$m[] = '';
+	$m[] = 'Not run:';
+	foreach ( $raw['skipped'] as $x ) {
+		$m[] = sprintf( '- %s at %s items: %s', $x['case'], num( $x['n'] ), $x['reason'] );
+	}
+}
+$m[] = '';
+$m[] = '## Targets (issue 4)';
+$m[] = '';
+foreach ( $targets as $t ) {
+	$m[] = sprintf( '- %s **%s**: %s', $t['target'], null === $t['met'] ? 'NOT MEASURED' : ( $t['met'] ? 'MET' : 'MISSED' ), $t['detail'] );
+}
+$m[] = '';
+$m[] = 'Where a target is missed: see [ANALYSIS.md](ANALYSIS.md). Plot: ![items/s](latest.png)';
+$m[] = '';
+$m[] = sprintf( 'Command: `%s` (%s s).', $meta['command'] ?? './build.sh bench', $meta['seconds_total'] ?? '?' );
+file_put_contents( "$out_dir/latest.md", implode( "\n", $m ) . "\n" );
+
+$raw['summary'] = $summary;
+$raw['targets'] = $targets;
+file_put_contents( "$out_dir/latest.json", json_encode( $raw, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) );
+
+// stdout: the table and the targets.
+echo "\n";
+printf( "%8s  %-14s %4s %10s %21s %11s %9s %8s %17s\n", 'items', 'case', 'runs', 'median s', 'min-max s', 'items/s', 'x native', 'stmts', 'growth MB rss/zend' );
+foreach ( $summary as $n => $cases ) {
+	foreach ( $cases as $case => $s ) {
+		printf(
+			"%8s  %-14s %4d %10s %21s %11s %9s %8s %17s\n",
+			num( $n ), $case, $s['runs'],
+			null === $s['median_s'] ? 'failed' : sprintf( '%.3f', $s['median_s'] ),
+			null === $s['min_s'] ? '' : sprintf( '%.3f-%.3f', $s['min_s'], $s['max_s'] ),
+			num( $s['items_per_s'] ),
+			null === $s['vs_native'] ? '-' : sprintf( '%.2fx', $s['vs_native'] ),
+			num( $s['statements'] ),
+			mb( $s['rss_growth_max'] ) . ' / ' . mb( $s['mem_growth_max'] )
+		);
+	}
+}
+echo "\nTargets (issue 4):\n";
+foreach ( $targets as $t ) {
+	printf( "  [%s] %s\n        %s\n", null === $t['met'] ? 'not measured' : ( $t['met'] ? 'MET' : 'MISSED' ), $t['target'], $t['detail'] );
+}

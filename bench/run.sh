@@ -1,0 +1,201 @@
+#!/usr/bin/env bash
+# The benchmark (issue 4): ./build.sh bench [options]  (or bench/run.sh [options])
+#
+#   --quick               100 and 1,000 items, 2 runs, per-case budget 30 s (the PHP engine at 1,000 items is
+#                         skipped with its estimate); results in bench/results/quick.{md,json,png}
+#   --no-baseline         leave out the per-item baseline
+#   --no-100k             sizes 100, 1,000, 10,000 only
+#   --runs N              runs per case after the warm-up (default 5; slow cases: min(N, 3))
+#   --max-case-seconds S  skip a case whose estimated time per run (from the rate at the previous size)
+#                         exceeds S, and run fewer runs where N runs would exceed S (default 3600)
+#   --sizes LIST          comma-separated item counts (default 100,1000,10000,100000)
+#   --profile             afterwards, profile the engines (bench/lib/profile.sh: MariaDB's slow log per
+#                         statement, perf CPU split) into bench/results/profile.txt
+#   --profile-only        set up and seed, write the payloads, profile; no timed runs
+#   --keep                leave the bench site and its MariaDB running afterwards
+#
+# What it does: builds the extension (./build.sh build), starts a private MariaDB (tests/lib/mariadb.sh with
+# its own run dir target/bench-mariadb, port 33406, a bigger buffer pool), a WordPress site over nginx +
+# php-fpm (tests/e2e/lib/site.sh start bench: native extension loaded, the plugin active) with the bench
+# mu-plugin (bench/mu-plugin: measurement headers, the per-item baseline route), seeds the store
+# (bench/lib/seed.php), runs bench/lib/driver.php (warm-up, interleaved runs, reset between runs), then
+# bench/lib/report.php (table + targets: bench/results/latest.md, latest.json) and bench/lib/plot.py
+# (latest.png, matplotlib from PyPI in target/bench-venv). Traffic only to 127.0.0.1.
+set -euo pipefail
+
+REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$REPO"
+BENCH="$REPO/bench"
+RESULTS="$BENCH/results"
+WORK="$REPO/target/bench-work"
+VENV="$REPO/target/bench-venv"
+SO="$REPO/target/release/libmulopimfwc.so"
+SITE=bench
+
+case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
+if ! command -v cargo >/dev/null 2>&1 && [ -x "${HOME:-/root}/.cargo/bin/cargo" ]; then PATH="${HOME:-/root}/.cargo/bin:$PATH"; fi
+export PATH
+
+say() { printf '==> %s\n' "$*"; }
+die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
+
+quick=0 no_baseline=0 no_100k=0 runs=5 max_case=3600 sizes= keep=0 profile=0 profile_only=0
+args_given="$*"
+while [ $# -gt 0 ]; do
+    case "$1" in
+        --quick) quick=1 ;;
+        --no-baseline) no_baseline=1 ;;
+        --no-100k) no_100k=1 ;;
+        --runs) runs=${2:?--runs N}; shift ;;
+        --runs=*) runs=${1#*=} ;;
+        --max-case-seconds) max_case=${2:?--max-case-seconds S}; shift ;;
+        --max-case-seconds=*) max_case=${1#*=} ;;
+        --sizes) sizes=${2:?--sizes LIST}; shift ;;
+        --sizes=*) sizes=${1#*=} ;;
+        --keep) keep=1 ;;
+        --profile) profile=1 ;;
+        --profile-only) profile=1 profile_only=1 ;;
+        -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep -v '^set -euo' | sed 's/^# \{0,1\}//'; exit 0 ;;
+        *) die "unknown option $1 (--help)" ;;
+    esac
+    shift
+done
+[[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
+[[ "$max_case" =~ ^[0-9]+$ ]] || die "--max-case-seconds must be an integer"
+
+name=latest
+slow_runs=3
+baseline_max=
+if [ "$quick" = 1 ]; then
+    sizes=${sizes:-100,1000}
+    runs=2 slow_runs=2 name=quick
+    [ "$max_case" = 3600 ] && max_case=30
+fi
+if [ -z "$sizes" ]; then
+    sizes=100,1000,10000,100000
+    [ "$no_100k" = 1 ] && sizes=100,1000,10000
+fi
+[[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--sizes must be a comma-separated list of integers"
+
+# The private MariaDB and the site: own run dir, port and site dir, so nothing collides with the tests.
+export MULOPIMFWC_TEST_RUN_DIR="${MULOPIMFWC_BENCH_DB_DIR:-$REPO/target/bench-mariadb}"
+export MULOPIMFWC_TEST_DB_PORT="${MULOPIMFWC_BENCH_DB_PORT:-33406}"
+export MULOPIMFWC_E2E_DIR="${MULOPIMFWC_BENCH_SITE_DIR:-$REPO/target/bench-e2e}"
+mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
+pool_mb=$((mem_kb / 1024 / 4))
+[ "$pool_mb" -gt 2048 ] && pool_mb=2048
+[ "$pool_mb" -lt 256 ] && pool_mb=256
+export MULOPIMFWC_TEST_DB_EXTRA_ARGS="--innodb-buffer-pool-size=${pool_mb}M --innodb-log-file-size=512M ${MULOPIMFWC_BENCH_DB_EXTRA_ARGS:-}"
+MARIADB_SH="$REPO/tests/lib/mariadb.sh"
+SITE_SH="$REPO/tests/e2e/lib/site.sh"
+[ -x "$SITE_SH" ] || [ -f "$SITE_SH" ] || die "tests/e2e/lib/site.sh (the WordPress site harness) is missing"
+
+mkdir -p "$WORK" "$RESULTS"
+t_start=$(date +%s)
+
+# matplotlib in a venv (in the background while the rest starts)
+venv_log="$WORK/venv.log"
+(
+    if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+        python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check matplotlib
+    fi
+) >"$venv_log" 2>&1 &
+venv_pid=$!
+
+say "build (./build.sh build)"
+"$REPO/build.sh" build >"$WORK/build.log" 2>&1 || { tail -n 30 "$WORK/build.log" >&2; die "build failed (log: $WORK/build.log)"; }
+
+cleanup() {
+    if [ "$keep" = 1 ]; then
+        say "left running (--keep): site $SITE ($MULOPIMFWC_E2E_DIR/$SITE), MariaDB $MULOPIMFWC_TEST_RUN_DIR"
+        return 0
+    fi
+    bash "$SITE_SH" stop "$SITE" >/dev/null 2>&1 || true
+    "$MARIADB_SH" stop >/dev/null 2>&1 || true
+}
+trap cleanup EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM
+
+say "MariaDB (run dir ${MULOPIMFWC_TEST_RUN_DIR#"$REPO"/}, port $MULOPIMFWC_TEST_DB_PORT, buffer pool ${pool_mb}M)"
+"$MARIADB_SH" start
+eval "$("$MARIADB_SH" env)"
+export MULOPIMFWC_DB_ROOT_SOCKET
+
+say "WordPress site (tests/e2e/lib/site.sh start $SITE --engine native --workers 2)"
+bash "$SITE_SH" start "$SITE" --engine native --workers 2
+eval "$(bash "$SITE_SH" env "$SITE")"
+export E2E_URL E2E_WP_DIR E2E_API_KEY E2E_DB_NAME E2E_DB_SOCKET E2E_DB_USER E2E_DB_PASSWORD
+cp "$BENCH/mu-plugin/mulopimfwc-bench.php" "$E2E_WP_DIR/wp-content/mu-plugins/mulopimfwc-bench.php"
+export BENCH_SO="$SO"
+
+say "seeding the store (bench/lib/seed.php)"
+php "$BENCH/lib/seed.php" --socket "$MULOPIMFWC_DB_ROOT_SOCKET" --db "$E2E_DB_NAME" --api-key "$E2E_API_KEY" \
+    --schema "$REPO/tests/sql/schema.sql" --out "$WORK/state.json"
+rm -f "$WORK"/payload-*.json
+
+# A check that the site answers through the plugin with the native engine before timing anything.
+code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+    -H "X-API-Key: $E2E_API_KEY" --data '{"items":[]}' "$E2E_URL/wp-json/mulopimfwc/v1/inventory/bulk-sync" || true)
+[ "$code" = 200 ] || { cat "$WORK/check.json" >&2 || true; die "the bulk-sync route answered HTTP $code"; }
+
+# Machine and versions.
+php -r '
+    [$_, $out, $cmd, $db_version, $wp_dir] = $argv;
+    $sh = fn ($c) => trim((string) shell_exec($c . " 2>&1"));
+    $cpu = $sh("grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2");
+    preg_match("/MemTotal:\\s+(\\d+)/", file_get_contents("/proc/meminfo"), $m);
+    $wp_version = "?";
+    include $wp_dir . "/wp-includes/version.php";
+    $git = $sh("git -C " . escapeshellarg(dirname(__DIR__)) . " rev-parse --short HEAD");
+    $dirty = $sh("git status --porcelain -- src php Cargo.toml Cargo.lock") !== "" ? " (+ uncommitted changes)" : "";
+    file_put_contents($out, json_encode([
+        "date" => gmdate("Y-m-d H:i") . " UTC",
+        "nproc" => (int) $sh("nproc"),
+        "cpu" => $cpu === "" ? "?" : $cpu,
+        "memory" => sprintf("%.1f GiB", $m[1] / 1048576),
+        "kernel" => "Linux " . php_uname("r"),
+        "command" => $cmd,
+        "versions" => [
+            "PHP" => PHP_VERSION . (extension_loaded("Zend OPcache") ? "" : "") . " (php-fpm, opcache on)",
+            "MariaDB" => $db_version,
+            "WordPress" => $wp_version,
+            "nginx" => preg_replace("/^nginx version: nginx\\//", "", $sh("nginx -v")),
+            "rustc" => preg_replace("/^rustc /", "", $sh("rustc --version")),
+            "commit" => $git . $dirty,
+        ],
+    ], JSON_PRETTY_PRINT));
+' "$WORK/meta.json" "./build.sh bench${args_given:+ $args_given}" \
+    "$(mariadb --no-defaults -S "$MULOPIMFWC_DB_ROOT_SOCKET" -uroot -N -e 'SELECT VERSION()')" "$E2E_WP_DIR"
+
+driver_args=(--state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-$name.json" --meta "$WORK/meta.json"
+    --sizes "$sizes" --runs "$runs" --slow-runs "$slow_runs" --max-case-seconds "$max_case")
+[ "$no_baseline" = 1 ] && driver_args+=(--no-baseline)
+[ "$quick" = 1 ] && driver_args+=(--baseline-max 1000)
+if [ "$profile_only" = 1 ]; then
+    php "$BENCH/lib/driver.php" "${driver_args[@]}" --payloads-only
+    say "profile (bench/lib/profile.sh)"
+    PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh"
+    exit 0
+fi
+say "running: sizes $sizes, $runs runs (slow cases $slow_runs), per-case budget ${max_case}s"
+php -d memory_limit=2G "$BENCH/lib/driver.php" "${driver_args[@]}"
+
+say "report"
+php "$BENCH/lib/report.php" "$WORK/raw-$name.json" "$WORK" >"$WORK/report.txt"
+cp "$WORK/latest.md" "$RESULTS/$name.md"
+cp "$WORK/latest.json" "$RESULTS/$name.json"
+if [ "$name" = quick ]; then sed -i 's/(latest\.png)/(quick.png)/' "$RESULTS/quick.md"; fi
+wait "$venv_pid" || true
+if "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
+    "$VENV/bin/python" "$BENCH/lib/plot.py" "$RESULTS/$name.json" "$RESULTS/$name.png"
+else
+    printf 'bench: matplotlib could not be installed in %s (log: %s): no plot\n' "$VENV" "$venv_log" >&2
+fi
+if [ "$profile" = 1 ]; then
+    say "profile (bench/lib/profile.sh)"
+    PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh" || true
+fi
+cat "$WORK/report.txt"
+echo
+echo "results: bench/results/$name.md, $name.json, $name.png ($(($(date +%s) - t_start)) s)"
