@@ -14,12 +14,21 @@ use crate::response;
 use crate::sql::{chunked, id_list, location_keys, push_str_lit, str_list, str_lit, Tables};
 use crate::store::{self, DbFailure, Session};
 use serde_json::Value;
-use std::collections::{BTreeSet, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::time::Duration;
 
 /// A SKU longer than this is not looked up (it is not found): no store has one, and a
 /// lookup must fit in one packet whatever a request sends.
 pub const MAX_SKU_BYTES: usize = 64 * 1024;
+
+/// WooCommerce's own meta keys the plan reads for every post involved.
+const OWN_KEYS: [&str; 5] = [
+    "_regular_price",
+    "_manage_stock",
+    "_stock",
+    "_stock_status",
+    "_backorders",
+];
 
 /// How often a transaction is tried before the request fails with 503.
 const ATTEMPTS: u32 = 4;
@@ -35,26 +44,30 @@ pub fn run_value(body: Value, opts: &EngineOptions) -> Result<Value, EngineError
 }
 
 fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineError> {
-    let items = body.items;
     let dry_run = opts.dry_run || body.dry_run;
-    if items.len() > opts.max_items {
+    if body.items.len() > opts.max_items {
         return Err(EngineError::TooManyItems {
-            count: items.len(),
+            count: body.items.len(),
             limit: opts.max_items,
         });
     }
+    let mut items = Some(body.items);
+    let mut prepared: Option<Prepared> = None;
     let mut session = store::checkout(&opts.db)?;
     let mut attempt = 0;
     loop {
         attempt += 1;
-        match sync_once(&mut session, &items, opts, dry_run) {
-            Ok(report) => {
+        match attempt_once(&mut session, opts, dry_run, &mut items, &mut prepared) {
+            Ok((report, p)) => {
                 let stats = response::Stats {
                     statements: session.statements,
                     attempts: attempt,
                 };
                 store::checkin(&opts.db, session);
-                return Ok(response::build(&report, &items, stats, dry_run));
+                let out = response::build(&report, &p.identifiers, stats, dry_run);
+                drop((report, prepared));
+                store::release_memory();
+                return Ok(out);
             }
             Err(failure) => {
                 let retryable = matches!(failure, DbFailure::Retry(_) | DbFailure::Lost);
@@ -76,6 +89,44 @@ fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineEr
     }
 }
 
+/// The request's items, validated once; the raw JSON is dropped as soon as they are.
+struct Prepared {
+    site: Site,
+    fields: Vec<Result<ItemFields, ItemError>>,
+    /// Each item's identifiers as given, for `items_failed`.
+    identifiers: Vec<serde_json::Map<String, Value>>,
+}
+
+fn attempt_once<'p>(
+    s: &mut Session,
+    opts: &EngineOptions,
+    dry_run: bool,
+    items: &mut Option<Vec<Value>>,
+    prepared: &'p mut Option<Prepared>,
+) -> Result<(Report, &'p Prepared), DbFailure> {
+    let t = Tables::new(&opts.table_prefix);
+    let p = match prepared {
+        Some(p) => p,
+        None => {
+            let site = read_site(s, &t, opts)?;
+            let raw = items.take().unwrap_or_default();
+            let fields = raw
+                .iter()
+                .map(|it| request::validate_item(it, &site.decimal_sep))
+                .collect();
+            let identifiers = raw.iter().map(request::identifiers).collect();
+            drop(raw);
+            prepared.insert(Prepared {
+                site,
+                fields,
+                identifiers,
+            })
+        }
+    };
+    let report = sync_once(s, &t, &p.site, &p.fields, dry_run)?;
+    Ok((report, p))
+}
+
 /// What one successful attempt produced.
 pub struct Report {
     pub plan: Plan,
@@ -89,7 +140,10 @@ struct Site {
     primary: Primary,
     threshold: i64,
     decimal_sep: String,
-    gmt_offset_secs: i64,
+    /// SQL for `post_modified` and `post_modified_gmt`: the caller's clock (WordPress's
+    /// `current_time()`), else the server's UTC clock shifted by the site's `gmt_offset`.
+    now_local: String,
+    now_gmt: String,
     outofstock_tt: Option<u64>,
     has_lookup: bool,
 }
@@ -153,11 +207,20 @@ fn read_site(s: &mut Session, t: &Tables, opts: &EngineOptions) -> Result<Site, 
             .unwrap_or(0),
         _ => 0,
     };
+    let now_gmt = match &opts.now_gmt {
+        Some(v) => str_lit(v),
+        None => "UTC_TIMESTAMP()".to_string(),
+    };
+    let now_local = match &opts.now_local {
+        Some(v) => str_lit(v),
+        None => format!("DATE_ADD(UTC_TIMESTAMP(), INTERVAL {gmt_offset_secs} SECOND)"),
+    };
     Ok(Site {
         primary,
         threshold,
         decimal_sep,
-        gmt_offset_secs,
+        now_local,
+        now_gmt,
         outofstock_tt,
         has_lookup,
     })
@@ -263,7 +326,6 @@ fn read_snapshot(
     s: &mut Session,
     t: &Tables,
     items: &[Result<Resolved, ItemError>],
-    location_terms: &BTreeSet<u64>,
     has_lookup: bool,
 ) -> Result<Snapshot, DbFailure> {
     let mut snap = Snapshot::default();
@@ -331,18 +393,6 @@ fn read_snapshot(
             });
         }
     }
-    // 2. Every meta row the plan can read, once.
-    let mut keys: Vec<String> = [
-        "_regular_price",
-        "_manage_stock",
-        "_stock",
-        "_stock_status",
-        "_backorders",
-    ]
-    .iter()
-    .map(|k| k.to_string())
-    .collect();
-    keys.extend(location_keys(location_terms.iter().copied()));
     let mut all_posts: Vec<u64> = snap.posts.keys().copied().collect();
     all_posts.sort_unstable();
     // Lock every meta row of these posts, through the post_id index in (post_id, meta_id)
@@ -362,17 +412,41 @@ fn read_snapshot(
     ) {
         s.rows::<(u64,)>(&sql)?;
     }
-    // With the rows locked, a plain read sees the latest committed values.
-    let rows: Vec<(u64, u64, String, Option<String>)> = rows_in(
-        s,
-        &format!(
-            "SELECT meta_id, post_id, meta_key, meta_value FROM {pm} WHERE meta_key IN ({keys}) AND post_id IN (",
-            pm = t.postmeta,
-            keys = str_list(keys.iter().map(String::as_str)),
-        ),
-        ids_parts(all_posts.iter().copied()),
+    // 2. With the rows locked, a plain read sees the latest committed values. Read each meta row
+    //    the plan can need, once: WooCommerce's own keys of every post involved, and each
+    //    location's keys only of the posts that have items at that location.
+    let pm = &t.postmeta;
+    let head = |keys: &[String]| {
+        format!(
+            "SELECT meta_id, post_id, meta_key, meta_value FROM {pm} WHERE meta_key IN ({}) AND post_id IN (",
+            str_list(keys.iter().map(String::as_str))
+        )
+    };
+    let own_keys: Vec<String> = OWN_KEYS.iter().map(|k| k.to_string()).collect();
+    let mut selects = chunked(
+        &head(&own_keys),
+        ",",
         ")",
-    )?;
+        ids_parts(all_posts.iter().copied()),
+        s.packet_budget / 2,
+    );
+    let mut at_location: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for r in items.iter().flatten() {
+        at_location.entry(r.term_id).or_default().insert(r.post_id);
+    }
+    for (term, posts) in at_location {
+        selects.extend(chunked(
+            &head(&location_keys([term])),
+            ",",
+            ")",
+            ids_parts(posts),
+            s.packet_budget / 2,
+        ));
+    }
+    let mut rows: Vec<(u64, u64, String, Option<String>)> = Vec::new();
+    for sql in chunked("", " UNION ALL ", "", selects, s.packet_budget) {
+        rows.extend(s.rows::<(u64, u64, String, Option<String>)>(&sql)?);
+    }
     for (meta_id, post_id, key, value) in rows {
         snap.meta
             .entry(post_id)
@@ -400,25 +474,19 @@ fn read_snapshot(
 
 fn sync_once(
     s: &mut Session,
-    items: &[Value],
-    opts: &EngineOptions,
+    t: &Tables,
+    site: &Site,
+    fields: &[Result<ItemFields, ItemError>],
     dry_run: bool,
 ) -> Result<Report, DbFailure> {
-    let t = Tables::new(&opts.table_prefix);
-    let site = read_site(s, &t, opts)?;
-    let fields: Vec<Result<ItemFields, ItemError>> = items
-        .iter()
-        .map(|it| request::validate_item(it, &site.decimal_sep))
-        .collect();
-    let lookups = lookup(s, &t, &fields)?;
+    let lookups = lookup(s, t, fields)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
-        .into_iter()
-        .map(|f| f.and_then(|f| lookups.resolve(f)))
+        .iter()
+        .map(|f| f.clone().and_then(|f| lookups.resolve(f)))
         .collect();
-    let terms: BTreeSet<u64> = resolved.iter().flatten().map(|r| r.term_id).collect();
 
     s.exec("START TRANSACTION")?;
-    let snap = read_snapshot(s, &t, &resolved, &terms, site.has_lookup)?;
+    let snap = read_snapshot(s, t, &resolved, site.has_lookup)?;
     let plan = plan::build(
         &resolved,
         &snap,
@@ -445,18 +513,12 @@ fn sync_once(
         s.exec("ROLLBACK")?;
         return Ok(report);
     }
-    write(s, &t, &site, opts, &mut report)?;
+    write(s, t, site, &mut report)?;
     s.exec("COMMIT")?;
     Ok(report)
 }
 
-fn write(
-    s: &mut Session,
-    t: &Tables,
-    site: &Site,
-    opts: &EngineOptions,
-    report: &mut Report,
-) -> Result<(), DbFailure> {
+fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Result<(), DbFailure> {
     let plan = &report.plan;
     let budget = s.packet_budget;
     // postmeta: updates (by meta_id) and inserts (meta_id NULL) in one statement kind.
@@ -568,17 +630,7 @@ fn write(
         }
     }
     if !plan.modified_posts.is_empty() {
-        let gmt = match &opts.now_gmt {
-            Some(v) => str_lit(v),
-            None => "UTC_TIMESTAMP()".to_string(),
-        };
-        let local = match &opts.now_local {
-            Some(v) => str_lit(v),
-            None => format!(
-                "DATE_ADD(UTC_TIMESTAMP(), INTERVAL {} SECOND)",
-                site.gmt_offset_secs
-            ),
-        };
+        let (local, gmt) = (&site.now_local, &site.now_gmt);
         for sql in chunked(
             &format!(
                 "UPDATE {} SET post_modified = {local}, post_modified_gmt = {gmt} WHERE ID IN (",

@@ -2,7 +2,6 @@
 //! afterwards (changed ids, WooCommerce stock changes) and a few figures.
 
 use crate::engine::Report;
-use crate::request;
 use serde_json::{json, Value};
 
 /// Figures about how the request ran.
@@ -17,7 +16,12 @@ pub fn summary(total: usize, ok: usize, failed: usize) -> String {
     format!("Processed {total} items. {ok} succeeded, {failed} failed.")
 }
 
-pub fn build(report: &Report, items: &[Value], stats: Stats, dry_run: bool) -> Value {
+pub fn build(
+    report: &Report,
+    identifiers: &[serde_json::Map<String, Value>],
+    stats: Stats,
+    dry_run: bool,
+) -> Value {
     let plan = &report.plan;
     let mut errors = Vec::new();
     let mut items_failed = Vec::new();
@@ -31,8 +35,8 @@ pub fn build(report: &Report, items: &[Value], stats: Stats, dry_run: bool) -> V
                 "field": e.field,
                 "message": e.message,
             });
-            if let (Some(map), Some(item)) = (entry.as_object_mut(), items.get(i)) {
-                map.extend(request::identifiers(item));
+            if let (Some(map), Some(ids)) = (entry.as_object_mut(), identifiers.get(i)) {
+                map.extend(ids.clone());
             }
             items_failed.push(entry);
         }

@@ -181,3 +181,19 @@ pub fn checkin(cfg: &DbConfig, session: Session) {
     }
     pool.push((cfg.clone(), session));
 }
+
+#[cfg(all(target_os = "linux", target_env = "gnu"))]
+extern "C" {
+    fn malloc_trim(pad: usize) -> i32;
+}
+
+/// Hands memory freed after a large request back to the system, so that a long-lived PHP
+/// worker does not keep a large sync's peak for the rest of its life (glibc keeps freed
+/// memory in its arenas otherwise).
+pub fn release_memory() {
+    #[cfg(all(target_os = "linux", target_env = "gnu"))]
+    // SAFETY: malloc_trim only walks glibc's own free lists; it takes no pointers from us.
+    unsafe {
+        malloc_trim(0);
+    }
+}

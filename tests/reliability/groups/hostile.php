@@ -255,11 +255,8 @@ function hostile_tests(Runner $run, array $sites): void
                     $f[] = "product $i (SKU " . json_encode($st['skus'][$i]) . '): ' . json_encode($m[$st['products'][$i]] ?? null);
                 }
             }
-            foreach (array_slice($st['products'], 6) as $p) {
-                if (isset($m[$p])) {
-                    $f[] = "product $p changed: " . json_encode($m[$p]);
-                }
-            }
+            // Products 6.. may hold this key from earlier tests: what matters is that no row
+            // outside the six targets changed, which the checksum below compares.
             $after = $s->one("SELECT CONCAT(COUNT(*), ':', SUM(CRC32(CONCAT_WS('|', meta_id, post_id, meta_key, meta_value)))) FROM wp_postmeta WHERE NOT (post_id IN (" . implode(',', array_slice($st['products'], 0, 6)) . ") AND meta_key = '_location_stock_$l1')");
             if ($before !== $after) {
                 $f[] = 'other postmeta rows changed';
