@@ -40,19 +40,17 @@ fn measured(db: &mut TestDb, opts: &EngineOptions, req: &str) -> (u64, u64) {
 fn statements_per_request_do_not_grow_with_items() {
     let mut db = TestDb::new("statements", "wp_");
     let store = db.seed(5_000, 4);
-    for host in ["127.0.0.1"] {
-        db.conn
-            .query_drop(format!(
-                "CREATE OR REPLACE USER '{USER}'@'{host}' IDENTIFIED BY '{PASS}'"
-            ))
-            .expect("user");
-        db.conn
-            .query_drop(format!(
-                "GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{USER}'@'{host}'",
-                db.name
-            ))
-            .expect("grant");
-    }
+    db.conn
+        .query_drop(format!(
+            "CREATE OR REPLACE USER '{USER}'@'127.0.0.1' IDENTIFIED BY '{PASS}'"
+        ))
+        .expect("user");
+    db.conn
+        .query_drop(format!(
+            "GRANT SELECT, INSERT, UPDATE, DELETE ON `{}`.* TO '{USER}'@'127.0.0.1'",
+            db.name
+        ))
+        .expect("grant");
     db.conn
         .query_drop("SET GLOBAL userstat = 1")
         .expect("userstat");
