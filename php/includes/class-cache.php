@@ -64,6 +64,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( function_exists( 'clean_post_cache' ) && function_exists( 'get_post' ) ) {
 			// clean_post_cache() also fires clean_post_cache for integrations; skip it for very large syncs.
 			if ( count( $ids ) <= (int) apply_filters( 'mulopimfwc_clean_post_cache_limit', 2000 ) ) {
+				// clean_post_cache() starts with get_post(): without the rows in the object cache that is one
+				// query per post. Read the (fresh) rows once, set-based, then clean each post from the cache.
+				self::prime_posts( $ids );
 				foreach ( $ids as $id ) {
 					clean_post_cache( $id );
 				}
@@ -88,6 +91,21 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			foreach ( $ids as $id ) {
 				wc_delete_product_transients( $id );
 			}
+		}
+	}
+
+	/**
+	 * Put the rows of the given posts into the object cache with one query per chunk (no term or meta caches),
+	 * so that the get_post() of clean_post_cache() does not query each post.
+	 *
+	 * @param int[] $ids Post ids (none of them in the cache: their entries were just deleted).
+	 */
+	private static function prime_posts( array $ids ) {
+		if ( ! function_exists( '_prime_post_caches' ) ) {
+			return;
+		}
+		foreach ( array_chunk( $ids, 1000 ) as $chunk ) {
+			_prime_post_caches( $chunk, false, false );
 		}
 	}
 

@@ -69,6 +69,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	const CHUNK_ROWS        = 1000;
 	const CHUNK_BYTES       = 1048576;
 	const IN_CHUNK          = 5000;
+	const MAX_SKU_BYTES     = 65536;
+	const MAX_JSON_DEPTH    = 128;
 
 	/**
 	 * Item error messages by code (the contract's wording; translated where WordPress translates).
@@ -226,6 +228,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			return $items;
 		}
 		if ( is_array( $payload ) || $payload instanceof stdClass ) {
+			if ( ! self::depth_ok( $payload, self::MAX_JSON_DEPTH ) ) {
+				throw $this->invalid_data(); // As native: a value nested deeper than 128 ends the request.
+			}
 			$payload = (array) $payload;
 			if ( ! array_key_exists( 'items', $payload ) || ! is_array( $payload['items'] ) || ! $this->is_list( $payload['items'] ) ) {
 				throw $this->invalid_data();
@@ -243,6 +248,27 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			return $items;
 		}
 		throw $this->invalid_data();
+	}
+
+	/**
+	 * Whether no value of an array payload lies deeper than $left levels below it (the native engine refuses a
+	 * payload with a value at depth > 128, the payload itself being at depth 0).
+	 *
+	 * @param array|object $v    Container.
+	 * @param int          $left Levels still allowed below it.
+	 * @return bool
+	 */
+	private static function depth_ok( $v, $left ) {
+		foreach ( ( $v instanceof stdClass ? get_object_vars( $v ) : (array) $v ) as $x ) {
+			if ( is_array( $x ) || is_object( $x ) ) {
+				if ( $left < 1 || ( ( $x || is_object( $x ) ) && ! self::depth_ok( $x, $left - 1 ) ) ) {
+					return false;
+				}
+			} elseif ( $left < 1 ) {
+				return false;
+			}
+		}
+		return true;
 	}
 
 	/**
@@ -270,7 +296,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When the body is not JSON.
 	 */
 	private function decode_json( $body ) {
-		$plain = json_decode( $body, false, 512, JSON_BIGINT_AS_STRING );
+		// Depth as the native engine's (serde_json's recursion limit of 128): deeper bodies are invalid_data.
+		$plain = json_decode( $body, false, self::MAX_JSON_DEPTH, JSON_BIGINT_AS_STRING );
 		if ( JSON_ERROR_NONE !== json_last_error() ) {
 			throw $this->invalid_data();
 		}
@@ -527,6 +554,35 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return string|null
 	 */
 	public static function parse_price( $v, $sep ) {
+		$text = self::price_text( $v, $sep );
+		return ( null === $text || '' === $text || self::digit_count( $text ) <= self::MAX_PRICE_DIGITS ) ? $text : null;
+	}
+
+	/**
+	 * The most digits a price may have (leading zeros of the integer part aside), as in the native
+	 * engine: what an exact 96-bit decimal holds. Longer prices are refused, never rounded.
+	 */
+	const MAX_PRICE_DIGITS = 28;
+
+	/**
+	 * Digits of a plain decimal, leading zeros of its integer part aside.
+	 *
+	 * @param string $text Plain decimal.
+	 * @return int
+	 */
+	private static function digit_count( $text ) {
+		$parts = explode( '.', $text, 2 );
+		return strlen( ltrim( $parts[0], '0' ) ) + ( isset( $parts[1] ) ? strlen( $parts[1] ) : 0 );
+	}
+
+	/**
+	 * A price's text as it will be stored, before the digit bound; null when it is not a price.
+	 *
+	 * @param mixed  $v   Value.
+	 * @param string $sep Store decimal separator.
+	 * @return string|null
+	 */
+	private static function price_text( $v, $sep ) {
 		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
 			return preg_match( '/^\d+(\.\d+)?$/D', $v->text ) ? $v->text : null;
 		}
@@ -542,10 +598,10 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 		$s = trim( $v, " \t\r\n" );
 		if ( '' === $s ) {
-			return '';
+			return '' === $v ? '' : null;
 		}
 		if ( is_string( $sep ) && '' !== $sep && '.' !== $sep && false !== strpos( $s, $sep ) ) {
-			if ( false !== strpos( $s, '.' ) ) {
+			if ( false !== strpos( $s, '.' ) || substr_count( $s, $sep ) !== 1 ) {
 				return null;
 			}
 			$s = str_replace( $sep, '.', $s );
@@ -700,6 +756,78 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		}
 		return $rows;
+	}
+
+	/**
+	 * Comma lists of SQL values, each at most IN_CHUNK values and about CHUNK_BYTES long (one per statement).
+	 *
+	 * @param array $values Quoted SQL values.
+	 * @return string[]
+	 */
+	private function in_chunks( array $values ) {
+		$lists = array();
+		$batch = array();
+		$bytes = 0;
+		foreach ( $values as $v ) {
+			if ( $batch && ( count( $batch ) >= self::IN_CHUNK || $bytes + strlen( $v ) > self::CHUNK_BYTES ) ) {
+				$lists[] = implode( ',', $batch );
+				$batch   = array();
+				$bytes   = 0;
+			}
+			$batch[] = $v;
+			$bytes  += strlen( $v ) + 1;
+		}
+		if ( $batch ) {
+			$lists[] = implode( ',', $batch );
+		}
+		return $lists;
+	}
+
+	/**
+	 * The key two SKUs match by (native: src/request.rs sku_key()): trailing spaces dropped, lower-cased
+	 * (Unicode-aware when mbstring is there, as Rust's to_lowercase()).
+	 *
+	 * @param string $sku SKU.
+	 * @return string
+	 */
+	public static function sku_key( $sku ) {
+		$sku = rtrim( (string) $sku, ' ' );
+		if ( ! function_exists( 'mb_strtolower' ) || ! preg_match( '/[\x80-\xff]/', $sku ) || ! mb_check_encoding( $sku, 'UTF-8' ) ) {
+			return strtolower( $sku );
+		}
+		if ( false === strpos( $sku, "\xCE\xA3" ) ) {
+			return mb_strtolower( $sku, 'UTF-8' );
+		}
+		// Capital sigma: Rust lower-cases it to the final form at the end of a word (a cased letter before it,
+		// none after it, case-ignorable characters skipped); mbstring does so only from PHP 8.3.
+		$chars = preg_split( '//u', $sku, -1, PREG_SPLIT_NO_EMPTY );
+		$out   = '';
+		foreach ( $chars as $i => $c ) {
+			if ( "\xCE\xA3" !== $c ) {
+				$out .= mb_strtolower( $c, 'UTF-8' );
+				continue;
+			}
+			$out .= ( self::cased_near( $chars, $i, -1 ) && ! self::cased_near( $chars, $i, 1 ) ) ? "\xCF\x82" : "\xCF\x83";
+		}
+		return $out;
+	}
+
+	/**
+	 * Whether the first character from $i in direction $dir that is not case-ignorable is a cased letter.
+	 *
+	 * @param string[] $chars Characters.
+	 * @param int      $i     Start (excluded).
+	 * @param int      $dir   -1 or 1.
+	 * @return bool
+	 */
+	private static function cased_near( array $chars, $i, $dir ) {
+		for ( $j = $i + $dir; isset( $chars[ $j ] ); $j += $dir ) {
+			if ( preg_match( "/^[\\p{Mn}\\p{Me}\\p{Cf}\\p{Lm}\\p{Sk}'.:\\x{B7}\\x{2018}\\x{2019}\\x{2024}\\x{FE52}\\x{FF07}\\x{FF0E}]$/u", $chars[ $j ] ) ) {
+				continue;
+			}
+			return 1 === preg_match( '/^[\\p{Lu}\\p{Ll}\\p{Lt}]$/u', $chars[ $j ] );
+		}
+		return false;
 	}
 
 	/**
@@ -953,50 +1081,50 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		}
 		if ( $skus ) {
-			$list = array_map( 'strval', array_keys( $skus ) );
-			// The same comparison WooCommerce's SKU lookup gets (the column's collation: case-insensitive,
-			// trailing spaces ignored), mapped back to each requested SKU inside the database.
-			$collate = $this->meta_value_collation();
-			$rows    = array();
-			foreach ( array_chunk( $list, 1000, true ) as $chunk ) {
-				$derived = array();
-				$in      = array();
-				foreach ( $chunk as $i => $sku ) {
-					$derived[] = 'SELECT ' . (int) $i . ' AS i, ' . $this->q( $sku ) . ' AS s';
-					$in[]      = $this->q( $sku );
+			// As the native engine (src/engine.rs lookup()): one pass over the `_sku` rows whose value the
+			// column's collation finds IN the list (one statement per packet-sized chunk), then the rows kept
+			// are those whose key (case folded, trailing spaces ignored) is a requested SKU's key. Matching in
+			// the database per SKU (a join on the value) made MariaDB compare every catalogue SKU with every
+			// requested one.
+			$wanted = array(); // key => list of requested SKUs with that key.
+			$in     = array();
+			foreach ( array_keys( $skus ) as $sku ) {
+				$sku = (string) $sku;
+				if ( strlen( $sku ) > self::MAX_SKU_BYTES ) {
+					continue; // Not looked up (not found), as native.
 				}
-				$rhs = $collate ? 'CONVERT(r.s USING ' . $collate[0] . ') COLLATE ' . $collate[1] : 'r.s';
-				$sql = "SELECT r.i, p.ID, p.post_type, p.post_parent, p.post_status FROM `{$t['postmeta']}` pm
-					JOIN `{$t['posts']}` p ON p.ID = pm.post_id
-					JOIN (" . implode( ' UNION ALL ', $derived ) . ") r ON pm.meta_value = {$rhs}
-					WHERE pm.meta_key = '_sku' AND pm.meta_value IN (" . implode( ',', $in ) . ")
-					AND p.post_type IN ('product','product_variation') AND p.post_status <> 'trash'";
-				foreach ( $this->sql( $sql, true ) as $r ) {
-					$rows[] = $r;
-				}
+				$wanted[ self::sku_key( $sku ) ][] = $sku;
+				$in[]                              = $this->q( $sku );
 			}
-			foreach ( $rows as $r ) {
-				$sku                     = $list[ (int) $r['i'] ];
-				$posts[ (int) $r['ID'] ] = $r;
-				if ( ! isset( $by_sku[ $sku ] ) || ! in_array( (int) $r['ID'], $by_sku[ $sku ], true ) ) {
-					$by_sku[ $sku ][] = (int) $r['ID'];
+			$head = "SELECT pm.post_id, pm.meta_value, p.post_type, p.post_parent, p.post_status FROM `{$t['postmeta']}` pm
+				JOIN `{$t['posts']}` p ON p.ID = pm.post_id
+				WHERE pm.meta_key = '_sku' AND p.post_type IN ('product','product_variation') AND p.post_status <> 'trash'
+				AND pm.meta_value IN (";
+			foreach ( $this->in_chunks( $in ) as $list ) {
+				foreach ( $this->sql( $head . $list . ')', true ) as $r ) {
+					if ( ! is_string( $r['meta_value'] ) ) {
+						continue;
+					}
+					$key = self::sku_key( $r['meta_value'] );
+					if ( ! isset( $wanted[ $key ] ) ) {
+						continue; // The collation is looser than the key (accents, for one).
+					}
+					$id           = (int) $r['post_id'];
+					$posts[ $id ] = array(
+						'ID'          => $r['post_id'],
+						'post_type'   => $r['post_type'],
+						'post_parent' => $r['post_parent'],
+						'post_status' => $r['post_status'],
+					);
+					foreach ( $wanted[ $key ] as $sku ) {
+						if ( ! isset( $by_sku[ $sku ] ) || ! in_array( $id, $by_sku[ $sku ], true ) ) {
+							$by_sku[ $sku ][] = $id;
+						}
+					}
 				}
 			}
 		}
 		return array( $posts, $by_id, $by_sku );
-	}
-
-	/**
-	 * The charset and collation of postmeta.meta_value, if it can be read.
-	 *
-	 * @return array|null [charset, collation].
-	 */
-	private function meta_value_collation() {
-		$rows = $this->sql( "SHOW FULL COLUMNS FROM `{$this->t['postmeta']}` LIKE 'meta_value'", true );
-		if ( empty( $rows[0]['Collation'] ) || ! preg_match( '/^([a-z0-9]+)_[a-z0-9_]+$/D', $rows[0]['Collation'], $m ) ) {
-			return null;
-		}
-		return array( $m[1], $rows[0]['Collation'] );
 	}
 
 	/**

@@ -45,26 +45,59 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 */
 	public function hooks() {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), self::PRIORITY );
-		add_filter( 'rest_request_before_callbacks', array( $this, 'authenticate_before_body_errors' ), 10, 3 );
+		add_filter( 'rest_pre_dispatch', array( $this, 'authenticate_before_dispatch' ), -1000, 3 );
 		add_filter( 'rest_pre_serve_request', array( $this, 'serve_csv' ), 10, 4 );
 	}
 
 	/**
-	 * WordPress validates a JSON body (rest_invalid_json, 400) before it runs the permission callback: for our
-	 * routes, an unauthenticated request gets the 401/403 instead, so nothing about the body is answered to it.
+	 * Our routes and their permission checks, by lower-cased route: [methods, permission callback method].
 	 *
-	 * @param WP_REST_Response|WP_HTTP_Response|WP_Error|mixed $response Result so far (a WP_Error here when the body failed validation).
-	 * @param array                                            $handler  Route handler.
-	 * @param WP_REST_Request                                  $request  Request.
+	 * @return array
+	 */
+	private static function route_permissions() {
+		$ns = '/' . self::REST_NAMESPACE;
+		return array(
+			strtolower( $ns . self::ROUTE )         => array( array( 'POST' ), 'permissions_check' ),
+			strtolower( $ns . self::ROUTE_UPDATE )  => array( array( 'POST' ), 'permissions_check' ),
+			strtolower( $ns . self::ROUTE_WEBHOOK ) => array( array( 'POST' ), 'webhook_permissions_check' ),
+			strtolower( $ns . self::ROUTE_EXPORT )  => array( array( 'GET', 'HEAD' ), 'permissions_check' ),
+		);
+	}
+
+	/**
+	 * Authenticate requests to our routes before WordPress dispatches them: WordPress parses and validates a
+	 * JSON body (has_valid_params(): json_decode of the whole body, rest_invalid_json 400) before it runs the
+	 * permission callback. Here, on `rest_pre_dispatch`, an unauthenticated or wrongly authenticated request
+	 * gets its 401/403 before anything reads the body, so nothing about the body is answered to it and it
+	 * cannot make PHP parse a large body. Authenticated requests go on as usual (the route's
+	 * permission_callback runs again, as WordPress always does; no query: the options are cached).
+	 *
+	 * @param mixed           $result  Response so far (null unless another filter answered).
+	 * @param WP_REST_Server  $server  Server.
+	 * @param WP_REST_Request $request Request.
 	 * @return mixed
 	 */
-	public function authenticate_before_body_errors( $response, $handler, $request ) {
-		if ( ! is_wp_error( $response ) || ! isset( $handler['callback'] ) || ! is_array( $handler['callback'] )
-			|| $this !== $handler['callback'][0] || ! isset( $handler['permission_callback'] ) || ! is_callable( $handler['permission_callback'] ) ) {
-			return $response;
+	public function authenticate_before_dispatch( $result, $server, $request ) {
+		if ( ! empty( $result ) || ! ( $request instanceof WP_REST_Request ) ) {
+			return $result;
 		}
-		$allowed = call_user_func( $handler['permission_callback'], $request );
-		return is_wp_error( $allowed ) ? $allowed : $response;
+		$route  = strtolower( untrailingslashit( (string) $request->get_route() ) );
+		$routes = self::route_permissions();
+		if ( ! isset( $routes[ $route ] ) || ! in_array( strtoupper( (string) $request->get_method() ), $routes[ $route ][0], true ) ) {
+			return $result; // Not ours (or a method the route does not serve: WordPress answers that).
+		}
+		$allowed = call_user_func( array( $this, $routes[ $route ][1] ), $request );
+		if ( is_wp_error( $allowed ) ) {
+			return $allowed;
+		}
+		if ( true !== $allowed ) {
+			return new WP_Error(
+				'rest_forbidden',
+				__( 'Sorry, you are not allowed to do that.', 'mulopimfwc-bulk-sync' ),
+				array( 'status' => rest_authorization_required_code() )
+			);
+		}
+		return $result;
 	}
 
 	/**
