@@ -37,15 +37,24 @@ function security_tests(Runner $run, array $sites): void
     $run->test('API key: hash_equals in the permission check (code), and a strict comparison (behaviour: "0e…" keys that == would equate are refused)', function () use ($s, $repo, $writes) {
         $f = [];
         $src = (string) file_get_contents("$repo/php/includes/class-rest-controller.php");
-        if (!preg_match('/function permissions_check\b(.*?)\n\t}\n/s', $src, $m)) {
-            return ['permissions_check() not found in php/includes/class-rest-controller.php'];
+        // The function that reads the stored key (whatever it is called) compares with hash_equals only.
+        $body = null;
+        if (preg_match_all('/function (\w+)\b(.*?)\n\t}\n/s', $src, $all, PREG_SET_ORDER)) {
+            foreach ($all as $fn) {
+                if (str_contains($fn[2], "'mulopimfwc_api_key'")) {
+                    $body = $fn[2];
+                    break;
+                }
+            }
         }
-        $body = $m[1];
+        if ($body === null) {
+            return ['no function of php/includes/class-rest-controller.php reads the option mulopimfwc_api_key'];
+        }
         if (!preg_match('/hash_equals\(\s*\$stored\s*,\s*\$given\s*\)/', $body)) {
-            $f[] = 'permissions_check() does not compare with hash_equals( $stored, $given )';
+            $f[] = 'the API key check does not compare with hash_equals( $stored, $given )';
         }
         if (preg_match('/(\$given|\$stored)\s*(==|!=)[^=]|[^=!](==|!=)\s*(\$given|\$stored)|strcmp|strcasecmp/', $body)) {
-            $f[] = 'permissions_check() also compares the key with ==, != or strcmp';
+            $f[] = 'the API key check also compares the key with ==, != or strcmp';
         }
         // Behaviour: PHP's == treats "0e…" digit strings as equal numbers; hash_equals does not.
         $orig = $s->key;
