@@ -7,7 +7,7 @@
 
 use crate::error::{EngineError, ItemError};
 use crate::options::{absint, EngineOptions, OptValue, Primary};
-use crate::plan::{self, Plan, Settings, Snapshot};
+use crate::plan::{self, MetaWrite, Plan, Settings, Snapshot};
 use crate::request::{self, sku_key, ItemFields};
 use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
 use crate::response;
@@ -290,7 +290,9 @@ fn lookup(
     let by_sku: Vec<(u64, String)> = rows_in(
         s,
         &format!(
-            "SELECT pm.post_id, pm.meta_value FROM {pm} pm JOIN {posts} p ON p.ID = pm.post_id \
+            // STRAIGHT_JOIN: the matching `_sku` rows first, then their posts by id (the other
+            // order reads every product's meta rows).
+            "SELECT STRAIGHT_JOIN pm.post_id, pm.meta_value FROM {pm} pm JOIN {posts} p ON p.ID = pm.post_id \
              WHERE pm.meta_key = '_sku' AND p.post_type IN ('product','product_variation') \
              AND p.post_status <> 'trash' AND pm.meta_value IN (",
             posts = t.posts,
@@ -319,6 +321,91 @@ fn lookup(
         }
     }
     Ok(l)
+}
+
+/// The posts of a snapshot in id order.
+fn sorted_posts(snap: &Snapshot) -> Vec<u64> {
+    let mut all: Vec<u64> = snap.posts.keys().copied().collect();
+    all.sort_unstable();
+    all
+}
+
+/// Locks every meta row of the snapshot's posts, through the post_id index in (post_id, meta_id)
+/// order: the order in which WooCommerce's own `UPDATE ... WHERE post_id = X AND meta_key =
+/// '_stock'` (an order's decrement) locks them. Taking them all, in that order, before changing
+/// any of them means such a decrement waits for this transaction instead of deadlocking with it
+/// (InnoDB would roll the decrement back, and WooCommerce does not retry).
+fn lock_meta(s: &mut Session, t: &Tables, snap: &Snapshot) -> Result<(), DbFailure> {
+    for sql in chunked(
+        &format!(
+            "SELECT COUNT(*) FROM {} FORCE INDEX (post_id) WHERE post_id IN (",
+            t.postmeta
+        ),
+        ",",
+        ") FOR UPDATE",
+        ids_parts(sorted_posts(snap)),
+        s.packet_budget,
+    ) {
+        s.rows::<(u64,)>(&sql)?;
+    }
+    Ok(())
+}
+
+/// Reads each meta row the plan can need, once (replacing what the snapshot held): WooCommerce's
+/// own keys of every post involved, and each location's keys only of the posts that have items at
+/// that location. A plain read: with the posts locked (and, for the final plan, the rows too) it
+/// sees the latest committed values.
+fn read_meta(
+    s: &mut Session,
+    t: &Tables,
+    items: &[Result<Resolved, ItemError>],
+    snap: &mut Snapshot,
+) -> Result<(), DbFailure> {
+    let pm = &t.postmeta;
+    let head = |keys: &[String]| {
+        format!(
+            "SELECT meta_id, post_id, meta_key, meta_value FROM {pm} WHERE meta_key IN ({}) AND post_id IN (",
+            str_list(keys.iter().map(String::as_str))
+        )
+    };
+    let own_keys: Vec<String> = OWN_KEYS.iter().map(|k| k.to_string()).collect();
+    let mut selects = chunked(
+        &head(&own_keys),
+        ",",
+        ")",
+        ids_parts(sorted_posts(snap)),
+        s.packet_budget / 2,
+    );
+    let mut at_location: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    for r in items.iter().flatten() {
+        at_location.entry(r.term_id).or_default().insert(r.post_id);
+    }
+    for (term, posts) in at_location {
+        selects.extend(chunked(
+            &head(&location_keys([term])),
+            ",",
+            ")",
+            ids_parts(posts),
+            s.packet_budget / 2,
+        ));
+    }
+    snap.meta.clear();
+    for sql in chunked("", " UNION ALL ", "", selects, s.packet_budget) {
+        for (meta_id, post_id, key, value) in s.rows::<(u64, u64, String, Option<String>)>(&sql)? {
+            snap.meta
+                .entry(post_id)
+                .or_default()
+                .entry(key)
+                .or_default()
+                .push((meta_id, value.unwrap_or_default()));
+        }
+    }
+    for keys in snap.meta.values_mut() {
+        for rows in keys.values_mut() {
+            rows.sort_unstable_by_key(|(id, _)| *id);
+        }
+    }
+    Ok(())
 }
 
 /// Locks the posts involved and reads their rows: the snapshot the plan is built from.
@@ -393,82 +480,16 @@ fn read_snapshot(
             });
         }
     }
-    let mut all_posts: Vec<u64> = snap.posts.keys().copied().collect();
-    all_posts.sort_unstable();
-    // Lock every meta row of these posts, through the post_id index in (post_id, meta_id)
-    // order: the order in which WooCommerce's own `UPDATE ... WHERE post_id = X AND meta_key =
-    // '_stock'` (an order's decrement) locks them. Taking them all, in that order, before
-    // changing anything means such a decrement waits for this transaction instead of
-    // deadlocking with it (InnoDB would roll the decrement back, and WooCommerce does not retry).
-    for sql in chunked(
-        &format!(
-            "SELECT COUNT(*) FROM {} FORCE INDEX (post_id) WHERE post_id IN (",
-            t.postmeta
-        ),
-        ",",
-        ") FOR UPDATE",
-        ids_parts(all_posts.iter().copied()),
-        s.packet_budget,
-    ) {
-        s.rows::<(u64,)>(&sql)?;
-    }
-    // 2. With the rows locked, a plain read sees the latest committed values. Read each meta row
-    //    the plan can need, once: WooCommerce's own keys of every post involved, and each
-    //    location's keys only of the posts that have items at that location.
-    let pm = &t.postmeta;
-    let head = |keys: &[String]| {
-        format!(
-            "SELECT meta_id, post_id, meta_key, meta_value FROM {pm} WHERE meta_key IN ({}) AND post_id IN (",
-            str_list(keys.iter().map(String::as_str))
-        )
-    };
-    let own_keys: Vec<String> = OWN_KEYS.iter().map(|k| k.to_string()).collect();
-    let mut selects = chunked(
-        &head(&own_keys),
-        ",",
-        ")",
-        ids_parts(all_posts.iter().copied()),
-        s.packet_budget / 2,
-    );
-    let mut at_location: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
-    for r in items.iter().flatten() {
-        at_location.entry(r.term_id).or_default().insert(r.post_id);
-    }
-    for (term, posts) in at_location {
-        selects.extend(chunked(
-            &head(&location_keys([term])),
-            ",",
-            ")",
-            ids_parts(posts),
-            s.packet_budget / 2,
-        ));
-    }
-    let mut rows: Vec<(u64, u64, String, Option<String>)> = Vec::new();
-    for sql in chunked("", " UNION ALL ", "", selects, s.packet_budget) {
-        rows.extend(s.rows::<(u64, u64, String, Option<String>)>(&sql)?);
-    }
-    for (meta_id, post_id, key, value) in rows {
-        snap.meta
-            .entry(post_id)
-            .or_default()
-            .entry(key)
-            .or_default()
-            .push((meta_id, value.unwrap_or_default()));
-    }
-    for keys in snap.meta.values_mut() {
-        for rows in keys.values_mut() {
-            rows.sort_unstable_by_key(|(id, _)| *id);
-        }
-    }
     if has_lookup {
         let ids: Vec<u64> = rows_in(
             s,
             &format!("SELECT product_id FROM {} WHERE product_id IN (", t.lookup),
-            ids_parts(all_posts),
+            ids_parts(snap.posts.keys().copied()),
             ")",
         )?;
         snap.lookup_rows = ids.into_iter().collect();
     }
+    read_meta(s, t, items, &mut snap)?;
     Ok(snap)
 }
 
@@ -486,43 +507,67 @@ fn sync_once(
         .collect();
 
     s.exec("START TRANSACTION")?;
-    let snap = read_snapshot(s, t, &resolved, site.has_lookup)?;
-    let plan = plan::build(
-        &resolved,
-        &snap,
-        Settings {
-            primary: site.primary,
-            threshold: site.threshold,
-        },
-    );
-    let mut report = Report {
-        rows_inserted: plan
-            .meta_writes
-            .iter()
-            .filter(|w| w.meta_id.is_none())
-            .count() as u64,
-        rows_updated: plan
-            .meta_writes
-            .iter()
-            .filter(|w| w.meta_id.is_some())
-            .count() as u64,
-        rows_deleted: plan.meta_deletes.len() as u64,
-        plan,
+    let mut snap = read_snapshot(s, t, &resolved, site.has_lookup)?;
+    let settings = Settings {
+        primary: site.primary,
+        threshold: site.threshold,
     };
+    let first = plan::build(&resolved, &snap, settings);
     if dry_run {
         s.exec("ROLLBACK")?;
-        return Ok(report);
+        return Ok(Report::of(first, 0));
     }
+    // Two passes, so that no postmeta row is locked while rows are inserted: an insert next to
+    // a row an order's decrement is waiting for would deadlock with it (see lock_meta). First the
+    // rows that do not exist yet, with the values planned so far; then every row locked in index
+    // order, read again, and the final plan, which may still change any value (a decrement may
+    // have moved `_stock` in between) and deletes a fresh row it no longer wants.
+    let fresh: Vec<(u64, String)> = first
+        .meta_writes
+        .iter()
+        .filter(|w| w.meta_id.is_none())
+        .map(|w| (w.post_id, w.key.clone()))
+        .collect();
+    upsert_meta(
+        s,
+        t,
+        first.meta_writes.iter().filter(|w| w.meta_id.is_none()),
+    )?;
+    drop(first);
+    lock_meta(s, t, &snap)?;
+    read_meta(s, t, &resolved, &mut snap)?;
+    let plan = plan::build_after_inserts(&resolved, &snap, settings, &fresh);
+    let mut report = Report::of(plan, fresh.len());
     write(s, t, site, &mut report)?;
     s.exec("COMMIT")?;
     Ok(report)
 }
 
-fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Result<(), DbFailure> {
-    let plan = &report.plan;
-    let budget = s.packet_budget;
-    // postmeta: updates (by meta_id) and inserts (meta_id NULL) in one statement kind.
-    let parts = plan.meta_writes.iter().map(|w| {
+impl Report {
+    /// The counts of a plan, with `fresh` rows inserted before it.
+    fn of(plan: Plan, fresh: usize) -> Report {
+        let inserted = plan
+            .meta_writes
+            .iter()
+            .filter(|w| w.meta_id.is_none())
+            .count();
+        let updated = plan.meta_writes.len() - inserted;
+        Report {
+            rows_inserted: (fresh + inserted - plan.fresh_deleted) as u64,
+            rows_updated: updated as u64,
+            rows_deleted: (plan.meta_deletes.len() - plan.fresh_deleted) as u64,
+            plan,
+        }
+    }
+}
+
+/// Multi-row `INSERT ... ON DUPLICATE KEY UPDATE` keyed on `meta_id` (new rows: `NULL`).
+fn upsert_meta<'a>(
+    s: &mut Session,
+    t: &Tables,
+    writes: impl Iterator<Item = &'a MetaWrite>,
+) -> Result<(), DbFailure> {
+    let parts = writes.map(|w| {
         let mut p = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
         p.push('(');
         match w.meta_id {
@@ -546,10 +591,18 @@ fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Resul
         ",",
         " ON DUPLICATE KEY UPDATE meta_value = VALUES(meta_value)",
         parts,
-        budget,
+        s.packet_budget,
     ) {
         s.exec(&sql)?;
     }
+    Ok(())
+}
+
+fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Result<(), DbFailure> {
+    let plan = &report.plan;
+    let budget = s.packet_budget;
+    // postmeta: updates (by meta_id) and any inserts (meta_id NULL) in one statement kind.
+    upsert_meta(s, t, plan.meta_writes.iter())?;
     for sql in chunked(
         &format!("DELETE FROM {} WHERE meta_id IN (", t.postmeta),
         ",",

@@ -76,18 +76,26 @@ pub struct Plan {
     pub stock_changes: Vec<StockChange>,
     /// Products whose WooCommerce stock was set (changed or not).
     pub stock_targets: usize,
+    /// Rows inserted earlier in the transaction that this plan deletes again.
+    pub fresh_deleted: usize,
 }
 
 struct State<'a> {
     snap: &'a Snapshot,
     /// Values decided so far, by post and key (what the write step applies).
     writes: BTreeMap<u64, BTreeMap<String, String>>,
+    /// Keys whose rows this transaction inserted itself: they count as absent (their values are
+    /// this plan's own output, not the store's), though their rows are updated, not re-inserted.
+    fresh: HashMap<u64, HashSet<&'a str>>,
 }
 
 impl<'a> State<'a> {
     fn get(&self, post: u64, key: &str) -> Option<&str> {
         if let Some(v) = self.writes.get(&post).and_then(|m| m.get(key)) {
             return Some(v.as_str());
+        }
+        if self.fresh.get(&post).is_some_and(|keys| keys.contains(key)) {
+            return None;
         }
         self.snap
             .meta
@@ -197,10 +205,26 @@ fn stock_target(st: &State<'_>, post: u64) -> Option<u64> {
 
 /// Builds the plan. `items` are in request order; failed ones stay failed.
 pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: Settings) -> Plan {
+    build_after_inserts(items, snap, settings, &[])
+}
+
+/// Builds the plan on a snapshot read after the rows in `fresh` (keys that had no row) were
+/// inserted by this transaction: a fresh row that the plan no longer writes (the values it
+/// depends on changed in between) is deleted again, so the result is as if built at once.
+pub fn build_after_inserts<'a>(
+    items: &[Result<Resolved, ItemError>],
+    snap: &'a Snapshot,
+    settings: Settings,
+    fresh: &'a [(u64, String)],
+) -> Plan {
     let mut st = State {
         snap,
         writes: BTreeMap::new(),
+        fresh: HashMap::new(),
     };
+    for (post, key) in fresh {
+        st.fresh.entry(*post).or_default().insert(key.as_str());
+    }
     let mut plan = Plan::default();
     // Target → final stock, in order of first appearance (the last item wins).
     let mut targets: Vec<u64> = Vec::new();
@@ -282,6 +306,15 @@ pub fn build(items: &[Result<Resolved, ItemError>], snap: &Snapshot, settings: S
     let rows = &snap.lookup_rows;
     plan.lookup_writes.retain(|w| rows.contains(&w.product_id));
     finish_meta(&st, &mut plan);
+    for (post, key) in fresh {
+        let decided = st.writes.get(post).is_some_and(|m| m.contains_key(key));
+        if !decided {
+            if let Some(rows) = snap.meta.get(post).and_then(|m| m.get(key)) {
+                plan.meta_deletes.extend(rows.iter().map(|(id, _)| *id));
+                plan.fresh_deleted += rows.len();
+            }
+        }
+    }
     plan
 }
 
@@ -762,5 +795,31 @@ mod tests {
             p.outcomes[0].map_err(|e| e.code),
             Err("invalid_stock_adjust")
         );
+    }
+
+    #[test]
+    fn fresh_rows_the_final_plan_does_not_want_are_deleted() {
+        // Inserted in the first pass (meta_id 50), but the item now fails its expectation.
+        let s = snap(&[
+            (1, "_location_stock_5", &[(50, "7")]),
+            (1, "_location_stock_6", &[(51, "9")]),
+        ]);
+        let item = with_stock(item(1, 5, 7, None, None), StockOp::Set(7), Some(3));
+        let fresh = vec![
+            (1, "_location_stock_5".to_string()),
+            (1, "_location_stock_6".to_string()),
+        ];
+        let other = item_at(1, 6, 9);
+        let p = build_after_inserts(&[item, other], &s, ALL, &fresh);
+        assert_eq!(p.meta_deletes, vec![50]);
+        assert_eq!(p.fresh_deleted, 1);
+        assert!(
+            p.meta_writes.is_empty(),
+            "the row the plan keeps already holds its value"
+        );
+    }
+
+    fn item_at(post: u64, term: u64, stock: i64) -> Result<Resolved, ItemError> {
+        item(post, term, stock, None, None)
     }
 }

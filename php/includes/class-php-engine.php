@@ -122,6 +122,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $raw_items = array();
 
 	/**
+	 * Whether tune_session() ran on this connection.
+	 *
+	 * @var bool
+	 */
+	private $session_tuned = false;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
@@ -949,6 +956,25 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	}
 
 	/**
+	 * Optimizer settings for large IN lists, as the native engine sets them on its connection: cost
+	 * every IN-list value from the index (the default estimates lists over 200 values from statistics
+	 * and may pick a full scan of postmeta), and on MariaDB keep lists of 1,000 values or more as
+	 * index ranges instead of a join with a derived table. Both only change plans, never results.
+	 */
+	private function tune_session() {
+		if ( $this->session_tuned ) {
+			return;
+		}
+		$this->session_tuned = true;
+		$this->sql( 'SET SESSION eq_range_index_dive_limit = 0' );
+		$db      = $this->wpdb ? $this->wpdb : $GLOBALS['wpdb'];
+		$version = is_object( $db ) && method_exists( $db, 'db_server_info' ) ? (string) $db->db_server_info() : '';
+		if ( false !== stripos( $version, 'mariadb' ) ) {
+			$this->sql( 'SET SESSION in_predicate_conversion_threshold = 0' );
+		}
+	}
+
+	/**
 	 * One transaction: resolve, lock, read, plan, write.
 	 *
 	 * @param array $items  Valid items by index.
@@ -961,6 +987,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 2006 );
 		}
 
+		$this->tune_session();
 		$this->sql( 'START TRANSACTION' );
 
 		// 2. Resolve products and locations, set-based.
@@ -1096,7 +1123,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$wanted[ self::sku_key( $sku ) ][] = $sku;
 				$in[]                              = $this->q( $sku );
 			}
-			$head = "SELECT pm.post_id, pm.meta_value, p.post_type, p.post_parent, p.post_status FROM `{$t['postmeta']}` pm
+			// STRAIGHT_JOIN: read the matching `_sku` rows first, then their posts by id (the other
+			// order reads every product's meta rows).
+			$head = "SELECT STRAIGHT_JOIN pm.post_id, pm.meta_value, p.post_type, p.post_parent, p.post_status FROM `{$t['postmeta']}` pm
 				JOIN `{$t['posts']}` p ON p.ID = pm.post_id
 				WHERE pm.meta_key = '_sku' AND p.post_type IN ('product','product_variation') AND p.post_status <> 'trash'
 				AND pm.meta_value IN (";

@@ -87,7 +87,7 @@ foreach ($groups as $g) {
             $run->test('decrements: WooCommerce-style `_stock - 1` during syncs: no committed decrement lost (non-primary exact; primary chain unbroken)', function () use ($sites, $P, &$victims) {
                 return test_decrements(need($sites, 'main'), $P, $victims);
             });
-            $run->test('BUG: decrements: no WooCommerce decrement fails (deadlock victim) because a sync runs', function () use (&$victims, $P) {
+            $run->test('decrements: no WooCommerce decrement fails (deadlock victim) because a sync runs', function () use (&$victims, $P) {
                 if ($victims === null) {
                     throw new SkipTest('the decrement test did not run');
                 }
@@ -96,7 +96,7 @@ foreach ($groups as $g) {
                 }
                 $posts = array_count_values(array_map(fn ($v) => $v['code'] . ' on post ' . $v['post'], $victims));
                 return [count($victims) . " of {$P['dec_statements']} decrements failed, so WooCommerce (which does not retry) would lose them: " . json_encode(array_slice($posts, 0, 8)),
-                    'cause: see tests/reliability/README.md, "Bug: decrements die as deadlock victims" (src/engine.rs read_snapshot locks postmeta in meta_key-index order, then inserts into post_id-index gaps)'];
+                    'see tests/reliability/README.md, "Found and fixed: decrements died as deadlock victims" (src/engine.rs sync_once: insert fresh rows first, then lock_meta in post_id-index order)'];
             });
             break;
         case 'kill':
