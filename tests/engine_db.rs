@@ -102,10 +102,18 @@ fn connects_with_every_db_host_form_and_hides_credentials() {
     let store = db.seed(1, 1);
     let req = body(&store, 1, 7);
     let socket = env("MULOPIMFWC_DB_SOCKET");
-    for host in [
+    let mut hosts = vec![
         format!("127.0.0.1:{}", env("MULOPIMFWC_DB_PORT")),
         format!("localhost:{socket}"),
-    ] {
+    ];
+    // The test server listens on [::1] too where the machine has IPv6 loopback.
+    if std::net::TcpStream::connect(("::1", env("MULOPIMFWC_DB_PORT").parse().unwrap_or(0))).is_ok()
+    {
+        hosts.push(format!("[::1]:{}", env("MULOPIMFWC_DB_PORT")));
+    } else {
+        println!("no IPv6 loopback here: [::1]:port not tried");
+    }
+    for host in hosts {
         let opts = db.options_with(&[("db_host", OptValue::Str(host.clone()))]);
         let out = run_json(req.as_bytes(), &opts).unwrap_or_else(|e| panic!("{host}: {e}"));
         assert_eq!(out["results"]["success"], json!(1), "{host}");

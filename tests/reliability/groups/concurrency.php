@@ -185,6 +185,19 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
     $s->q("CREATE TRIGGER rel_audit_i AFTER INSERT ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'i', NULL, NEW.meta_value, USER()); END IF");
     $condOld = "OLD.meta_key = '_stock' AND OLD.post_id BETWEEN $min AND $max";
     $s->q("CREATE TRIGGER rel_audit_d AFTER DELETE ON wp_postmeta FOR EACH ROW IF $condOld THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (OLD.post_id, 'd', OLD.meta_value, NULL, USER()); END IF");
+    // The location keys the race writes exist before it starts: the engine inserts a product's
+    // first row for a location before it locks anything, and an order's decrement that scans that
+    // product in between can still lose a deadlock to it (README, "Known limits"); once the rows
+    // exist (every sync after a location's first), a sync only updates rows, locked in the
+    // decrement's own order, and no decrement may fail.
+    $warm = [];
+    foreach ($A as $p) {
+        $warm[] = ['product_id' => $p, 'location_id' => $other, 'stock' => $initial];
+    }
+    foreach ($B as $p) {
+        $warm[] = ['product_id' => $p, 'location_id' => $primary, 'stock' => $initial];
+    }
+    $f = array_merge($f, check_ok($s->sync($warm, false), count($warm), 0, 'warm-up sync (creates the location rows)'));
     try {
         // The decrements, as a file of autocommit statements for one mysql client process.
         mt_srand(777);
