@@ -352,8 +352,7 @@ fn lock_meta(s: &mut Session, t: &Tables, snap: &Snapshot) -> Result<(), DbFailu
 }
 
 /// Reads each meta row the plan can need, once (replacing what the snapshot held): WooCommerce's
-/// own keys of every post involved, and each location's keys only of the posts that have items at
-/// that location. A plain read: with the posts locked (and, for the final plan, the rows too) it
+/// own keys of every post involved, and a location's keys only of the posts that have items there. A plain read: with the posts locked (and, for the final plan, the rows too) it
 /// sees the latest committed values.
 fn read_meta(
     s: &mut Session,
@@ -368,21 +367,23 @@ fn read_meta(
             str_list(keys.iter().map(String::as_str))
         )
     };
-    let own_keys: Vec<String> = OWN_KEYS.iter().map(|k| k.to_string()).collect();
-    let mut selects = chunked(
-        &head(&own_keys),
-        ",",
-        ")",
-        ids_parts(sorted_posts(snap)),
-        s.packet_budget / 2,
-    );
-    let mut at_location: BTreeMap<u64, BTreeSet<u64>> = BTreeMap::new();
+    // Each post is read once, for WooCommerce's own keys and the keys of the locations it has
+    // items at: posts are grouped by that set of locations (usually one per post).
+    let mut terms_of: BTreeMap<u64, BTreeSet<u64>> =
+        snap.posts.keys().map(|p| (*p, BTreeSet::new())).collect();
     for r in items.iter().flatten() {
-        at_location.entry(r.term_id).or_default().insert(r.post_id);
+        terms_of.entry(r.post_id).or_default().insert(r.term_id);
     }
-    for (term, posts) in at_location {
+    let mut groups: BTreeMap<BTreeSet<u64>, Vec<u64>> = BTreeMap::new();
+    for (post, terms) in terms_of {
+        groups.entry(terms).or_default().push(post);
+    }
+    let mut selects = Vec::new();
+    for (terms, posts) in groups {
+        let mut keys: Vec<String> = OWN_KEYS.iter().map(|k| k.to_string()).collect();
+        keys.extend(location_keys(terms));
         selects.extend(chunked(
-            &head(&location_keys([term])),
+            &head(&keys),
             ",",
             ")",
             ids_parts(posts),
