@@ -323,32 +323,134 @@ fn lookup(
     Ok(l)
 }
 
-/// The posts of a snapshot in id order.
-fn sorted_posts(snap: &Snapshot) -> Vec<u64> {
-    let mut all: Vec<u64> = snap.posts.keys().copied().collect();
-    all.sort_unstable();
-    all
-}
-
-/// Locks every meta row of the snapshot's posts, through the post_id index in (post_id, meta_id)
-/// order: the order in which WooCommerce's own `UPDATE ... WHERE post_id = X AND meta_key =
-/// '_stock'` (an order's decrement) locks them. Taking them all, in that order, before changing
-/// any of them means such a decrement waits for this transaction instead of deadlocking with it
-/// (InnoDB would roll the decrement back, and WooCommerce does not retry).
-fn lock_meta(s: &mut Session, t: &Tables, snap: &Snapshot) -> Result<(), DbFailure> {
-    for sql in chunked(
-        &format!(
-            "SELECT COUNT(*) FROM {} FORCE INDEX (post_id) WHERE post_id IN (",
-            t.postmeta
-        ),
-        ",",
-        ") FOR UPDATE",
-        ids_parts(sorted_posts(snap)),
-        s.packet_budget,
-    ) {
-        s.rows::<(u64,)>(&sql)?;
+/// Locks the meta rows the first plan read (by primary key, in id order) and reads them again:
+/// the values the final plan is built from. The rows this transaction inserted (`fresh`, with
+/// their ids and values) are its own already.
+///
+/// Why by primary key, and why the inserts come first: WooCommerce decrements a product's stock
+/// with `UPDATE ... WHERE post_id = X AND meta_key = '_stock'`, which in REPEATABLE READ walks
+/// every row of post X through the post_id index, locking each (index entry and row) in meta_id
+/// order. Rows locked here by primary key in ascending id order are taken in that same order, and
+/// only the rows themselves (no post_id index entry, which updates of `meta_value` do not touch),
+/// so such a decrement waits for this transaction instead of deadlocking with it; InnoDB would
+/// otherwise roll the decrement back, and WooCommerce does not retry. An insert, though, needs the
+/// post_id index gap after the product's rows, which a decrement of the next product may be
+/// queued for: so the new rows are inserted before any row is locked.
+fn lock_and_reread(
+    s: &mut Session,
+    t: &Tables,
+    items: &[Result<Resolved, ItemError>],
+    snap: &mut Snapshot,
+    fresh: Option<&[FreshRow]>,
+) -> Result<(), DbFailure> {
+    let mut ids: Vec<u64> = snap
+        .meta
+        .values()
+        .flat_map(|keys| {
+            keys.values()
+                .flat_map(|rows| rows.iter().map(|(id, _)| *id))
+        })
+        .collect();
+    ids.sort_unstable();
+    snap.meta.clear();
+    let head = format!(
+        "SELECT meta_id, post_id, meta_key, meta_value FROM {} WHERE meta_id IN (",
+        t.postmeta
+    );
+    for sql in chunked(&head, ",", ") FOR UPDATE", ids_parts(ids), s.packet_budget) {
+        for (meta_id, post_id, key, value) in s.rows::<(u64, u64, String, Option<String>)>(&sql)? {
+            snap.meta
+                .entry(post_id)
+                .or_default()
+                .entry(key)
+                .or_default()
+                .push((meta_id, value.unwrap_or_default()));
+        }
+    }
+    match fresh {
+        Some(rows) => {
+            for (post, key, id, value) in rows {
+                snap.meta
+                    .entry(*post)
+                    .or_default()
+                    .entry(key.clone())
+                    .or_default()
+                    .push((*id, value.clone()));
+            }
+        }
+        // The server did not say which ids the inserts got: read the rows again (the rows of
+        // this transaction's own inserts are its own; the others are locked now).
+        None => read_meta(s, t, items, snap)?,
+    }
+    for keys in snap.meta.values_mut() {
+        for rows in keys.values_mut() {
+            rows.sort_unstable_by_key(|(id, _)| *id);
+        }
     }
     Ok(())
+}
+
+/// A row this transaction inserted: (post, key, meta_id, value).
+type FreshRow = (u64, String, u64, String);
+
+/// Inserts new meta rows (no `meta_id`); returns each row's (post, key, id, value) when the
+/// server hands out consecutive ids for a multi-row insert, else `None`.
+fn insert_fresh(
+    s: &mut Session,
+    t: &Tables,
+    writes: &[&MetaWrite],
+) -> Result<Option<Vec<FreshRow>>, DbFailure> {
+    let head = format!(
+        "INSERT INTO {} (meta_id, post_id, meta_key, meta_value) VALUES ",
+        t.postmeta
+    );
+    let mut out = Some(Vec::with_capacity(writes.len()));
+    let mut sql = String::new();
+    let mut batch: Vec<&MetaWrite> = Vec::new();
+    let flush = |s: &mut Session,
+                 sql: &mut String,
+                 batch: &mut Vec<&MetaWrite>,
+                 out: &mut Option<Vec<FreshRow>>|
+     -> Result<(), DbFailure> {
+        if batch.is_empty() {
+            return Ok(());
+        }
+        let inserted = s.exec(sql)?;
+        let first = s.last_insert_id();
+        match out {
+            Some(v) if s.consecutive_ids && inserted == batch.len() as u64 && first > 0 => {
+                for (i, w) in batch.iter().enumerate() {
+                    v.push((w.post_id, w.key.clone(), first + i as u64, w.value.clone()));
+                }
+            }
+            _ => *out = None,
+        }
+        sql.clear();
+        batch.clear();
+        Ok(())
+    };
+    for w in writes {
+        let mut part = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
+        part.push_str("(NULL,");
+        part.push_str(&w.post_id.to_string());
+        part.push(',');
+        push_str_lit(&mut part, &w.key);
+        part.push(',');
+        push_str_lit(&mut part, &w.value);
+        part.push(')');
+        if !sql.is_empty() && sql.len() + part.len() + 1 > s.packet_budget {
+            flush(s, &mut sql, &mut batch, &mut out)?;
+        }
+        if sql.is_empty() {
+            sql.push_str(&head);
+        } else {
+            sql.push(',');
+        }
+        sql.push_str(&part);
+        batch.push(w);
+    }
+    flush(s, &mut sql, &mut batch, &mut out)?;
+    Ok(out)
 }
 
 /// Reads each meta row the plan can need, once (replacing what the snapshot held): WooCommerce's
@@ -518,25 +620,23 @@ fn sync_once(
         s.exec("ROLLBACK")?;
         return Ok(Report::of(first, 0));
     }
-    // Two passes, so that no postmeta row is locked while rows are inserted: an insert next to
-    // a row an order's decrement is waiting for would deadlock with it (see lock_meta). First the
-    // rows that do not exist yet, with the values planned so far; then every row locked in index
-    // order, read again, and the final plan, which may still change any value (a decrement may
-    // have moved `_stock` in between) and deletes a fresh row it no longer wants.
-    let fresh: Vec<(u64, String)> = first
+    // Two passes, so that no postmeta row is locked while rows are inserted (see
+    // lock_and_reread): first the rows that do not exist yet, with the values planned so far;
+    // then the rows read locked, and the final plan, which may still change any value (a
+    // decrement may have moved `_stock` in between) and deletes a fresh row it no longer wants.
+    let new_rows: Vec<&MetaWrite> = first
         .meta_writes
         .iter()
         .filter(|w| w.meta_id.is_none())
+        .collect();
+    let fresh: Vec<(u64, String)> = new_rows
+        .iter()
         .map(|w| (w.post_id, w.key.clone()))
         .collect();
-    upsert_meta(
-        s,
-        t,
-        first.meta_writes.iter().filter(|w| w.meta_id.is_none()),
-    )?;
+    let inserted = insert_fresh(s, t, &new_rows)?;
+    drop(new_rows);
     drop(first);
-    lock_meta(s, t, &snap)?;
-    read_meta(s, t, &resolved, &mut snap)?;
+    lock_and_reread(s, t, &resolved, &mut snap, inserted.as_deref())?;
     let plan = plan::build_after_inserts(&resolved, &snap, settings, &fresh);
     let mut report = Report::of(plan, fresh.len());
     write(s, t, site, &mut report)?;

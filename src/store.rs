@@ -68,6 +68,9 @@ pub struct Session {
     pub packet_budget: usize,
     /// Statements sent since the counter was last reset.
     pub statements: u64,
+    /// Whether a multi-row INSERT gets consecutive auto-increment ids (`innodb_autoinc_lock_mode`
+    /// 0 or 1; mode 2 may interleave them with other sessions').
+    pub consecutive_ids: bool,
 }
 
 fn opts(cfg: &DbConfig) -> OptsBuilder {
@@ -109,10 +112,10 @@ impl Session {
             EngineError::Database(format!("Could not connect to the database{detail}."))
         };
         let mut conn = Conn::new(opts(cfg)).map_err(|e| refused(&e))?;
-        let settings: Option<(u64, String)> = conn
-            .query_first("SELECT @@max_allowed_packet, @@version")
+        let settings: Option<(u64, String, u64)> = conn
+            .query_first("SELECT @@max_allowed_packet, @@version, @@innodb_autoinc_lock_mode")
             .map_err(|e| refused(&e))?;
-        let (packet, version) = settings.unwrap_or((4 << 20, String::new()));
+        let (packet, version, autoinc_mode) = settings.unwrap_or((4 << 20, String::new(), 2));
         if version.contains("MariaDB") {
             // MariaDB turns an IN list of 1,000 values or more into a join with a derived table,
             // which it then reads with a full scan of postmeta (and, for a locking read, locks
@@ -126,6 +129,7 @@ impl Session {
             // Leave room for the protocol header and our own estimate errors.
             packet_budget: packet.saturating_sub(16 * 1024).clamp(16 * 1024, 64 << 20),
             statements: 0,
+            consecutive_ids: autoinc_mode < 2,
         })
     }
 
@@ -151,6 +155,11 @@ impl Session {
             .query_drop(sql)
             .map_err(|e| DbFailure::from_mysql(&e))?;
         Ok(self.conn.affected_rows())
+    }
+
+    /// The first id the last INSERT generated.
+    pub fn last_insert_id(&self) -> u64 {
+        self.conn.last_insert_id()
     }
 
     /// Rolls back whatever is open, ignoring failures (the connection may be gone).
