@@ -96,7 +96,7 @@ foreach ($groups as $g) {
                 }
                 $posts = array_count_values(array_map(fn ($v) => $v['code'] . ' on post ' . $v['post'], $victims));
                 return [count($victims) . " of {$P['dec_statements']} decrements failed, so WooCommerce (which does not retry) would lose them: " . json_encode(array_slice($posts, 0, 8)),
-                    'see tests/reliability/README.md, "Found and fixed: decrements died as deadlock victims" (src/engine.rs sync_once: insert fresh rows first, then lock_meta in post_id-index order)'];
+                    'see tests/reliability/README.md, "Found and fixed: decrements died as deadlock victims" (src/engine.rs sync_once: insert fresh rows first, then lock_and_reread by primary key)'];
             });
             break;
         case 'kill':
