@@ -13,6 +13,13 @@
 #                         statement, perf CPU split) into bench/results/profile.txt
 #   --profile-only        set up and seed, write the payloads, profile; no timed runs
 #   --keep                leave the bench site and its MariaDB running afterwards
+#   --export-only         set up and seed, then only the export case (issue 6): the whole export of the seeded
+#                         store (240,000 product-location rows) page by page, native vs PHP over HTTP and
+#                         direct, and the floor (one SQL query); results in bench/results/export.{md,json};
+#                         bench/results/latest.md gets the export section when it is the report of the
+#                         run in target/bench-work (its Date matches)
+#   --no-export           leave the export case out of the full run (it runs after the sync cases)
+#   --export-runs N       runs of each export case after its warm-up (default: --runs)
 #
 # What it does: builds the extension (./build.sh build), starts a private MariaDB (tests/lib/mariadb.sh with
 # its own run dir target/bench-mariadb, port 33406, a bigger buffer pool), a WordPress site over nginx +
@@ -40,6 +47,7 @@ say() { printf '==> %s\n' "$*"; }
 die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 quick=0 no_baseline=0 no_100k=0 runs=5 max_case=3600 sizes= keep=0 profile=0 profile_only=0
+export=1 export_only=0 export_runs=
 args_given="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -55,6 +63,10 @@ while [ $# -gt 0 ]; do
         --keep) keep=1 ;;
         --profile) profile=1 ;;
         --profile-only) profile=1 profile_only=1 ;;
+        --export-only) export_only=1 ;;
+        --no-export) export=0 ;;
+        --export-runs) export_runs=${2:?--export-runs N}; shift ;;
+        --export-runs=*) export_runs=${1#*=} ;;
         -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep -v '^set -euo' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (--help)" ;;
     esac
@@ -62,6 +74,9 @@ while [ $# -gt 0 ]; do
 done
 [[ "$runs" =~ ^[1-9][0-9]*$ ]] || die "--runs must be a positive integer"
 [[ "$max_case" =~ ^[0-9]+$ ]] || die "--max-case-seconds must be an integer"
+export_runs=${export_runs:-$runs}
+[[ "$export_runs" =~ ^[1-9][0-9]*$ ]] || die "--export-runs must be a positive integer"
+[ "$export_only" = 1 ] && [ "$export" = 0 ] && die "--export-only and --no-export contradict each other"
 
 name=latest
 slow_runs=3
@@ -69,6 +84,7 @@ baseline_max=
 if [ "$quick" = 1 ]; then
     sizes=${sizes:-100,1000}
     runs=2 slow_runs=2 name=quick
+    export=0 # the quick run stays quick; --export-only runs the export alone
     [ "$max_case" = 3600 ] && max_case=30
 fi
 if [ -z "$sizes" ]; then
@@ -178,11 +194,47 @@ if [ "$profile_only" = 1 ]; then
     PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh"
     exit 0
 fi
+
+# The export case (issue 6): bench/lib/export.php, then bench/lib/export-report.php (export.md, export.json).
+run_export() {
+    say "export: the whole export page by page, $export_runs runs (bench/lib/export.php)"
+    rm -f "$WORK/raw-export.json"
+    php -d memory_limit=2G "$BENCH/lib/export.php" --state "$WORK/state.json" --work "$WORK" \
+        --out "$WORK/raw-export.json" --meta "$WORK/meta.json" --runs "$export_runs"
+    php "$BENCH/lib/export-report.php" "$WORK/raw-export.json" "$WORK" >"$WORK/export-report.txt"
+    cp "$WORK/export.md" "$RESULTS/export.md"
+    cp "$WORK/export.json" "$RESULTS/export.json"
+}
+if [ "$export_only" = 1 ]; then
+    run_export
+    # latest.md (the full run's report) gets the export section when it is the report of the raw numbers
+    # in target/bench-work (same Date), regenerated from them; otherwise it is left as it is.
+    if [ -f "$WORK/raw-latest.json" ] && [ -f "$RESULTS/latest.md" ] &&
+        date_line=$(php -r '$r = json_decode(file_get_contents($argv[1]), true); echo "Date: " . ($r["meta"]["date"] ?? "?");' "$WORK/raw-latest.json") &&
+        grep -qF "$date_line " "$RESULTS/latest.md"; then
+        php "$BENCH/lib/report.php" "$WORK/raw-latest.json" "$WORK" "$WORK/raw-export.json" >"$WORK/report.txt"
+        cp "$WORK/latest.md" "$RESULTS/latest.md"
+        cp "$WORK/latest.json" "$RESULTS/latest.json"
+        say "bench/results/latest.md regenerated from $WORK/raw-latest.json with the export section"
+    else
+        say "bench/results/latest.md left as it is (not the report of target/bench-work/raw-latest.json); see export.md"
+    fi
+    cat "$WORK/export-report.txt"
+    echo
+    echo "results: bench/results/export.md, export.json ($(($(date +%s) - t_start)) s)"
+    exit 0
+fi
+
 say "running: sizes $sizes, $runs runs (slow cases $slow_runs), per-case budget ${max_case}s"
 php -d memory_limit=2G "$BENCH/lib/driver.php" "${driver_args[@]}"
+export_raw=
+if [ "$export" = 1 ]; then
+    run_export
+    export_raw="$WORK/raw-export.json"
+fi
 
 say "report"
-php "$BENCH/lib/report.php" "$WORK/raw-$name.json" "$WORK" >"$WORK/report.txt"
+php "$BENCH/lib/report.php" "$WORK/raw-$name.json" "$WORK" ${export_raw:+"$export_raw"} >"$WORK/report.txt"
 cp "$WORK/latest.md" "$RESULTS/$name.md"
 cp "$WORK/latest.json" "$RESULTS/$name.json"
 if [ "$name" = quick ]; then sed -i 's/(latest\.png)/(quick.png)/' "$RESULTS/quick.md"; fi
@@ -197,5 +249,6 @@ if [ "$profile" = 1 ]; then
     PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh" || true
 fi
 cat "$WORK/report.txt"
+[ -n "$export_raw" ] && { echo; cat "$WORK/export-report.txt"; }
 echo
-echo "results: bench/results/$name.md, $name.json, $name.png ($(($(date +%s) - t_start)) s)"
+echo "results: bench/results/$name.md, $name.json, $name.png${export_raw:+, export.md, export.json} ($(($(date +%s) - t_start)) s)"

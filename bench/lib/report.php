@@ -3,10 +3,18 @@
  * Summarises the driver's raw numbers: bench/results/latest.md (table, machine, targets), the summary in
  * latest.json (beside the raw runs), and the table + targets on stdout.
  *
- *   php bench/lib/report.php RAW.json OUT_DIR
+ *   php bench/lib/report.php RAW.json OUT_DIR [RAW-export.json]
+ *
+ * With the export benchmark's raw numbers (bench/lib/export.php), latest.md also gets its table (the same as
+ * bench/results/export.md, written by bench/lib/export-report.php) and latest.json its summary.
  */
 
 list( , $raw_file, $out_dir ) = $argv;
+$export_raw = isset( $argv[3] ) && is_file( $argv[3] ) ? json_decode( file_get_contents( $argv[3] ), true ) : null;
+if ( $export_raw ) {
+	require_once __DIR__ . '/export-report.php';
+	$export_summary = mulopimfwc_bench_export_summary( $export_raw );
+}
 $raw  = json_decode( file_get_contents( $raw_file ), true );
 $meta = $raw['meta'];
 
@@ -201,11 +209,23 @@ foreach ( $targets as $t ) {
 $m[] = '';
 $m[] = 'Where a target is missed: see [ANALYSIS.md](ANALYSIS.md). Plot: ![items/s](latest.png)';
 $m[] = '';
+if ( $export_raw ) {
+	$m   = array_merge( $m, mulopimfwc_bench_export_markdown( $export_raw, $export_summary, 2 ) );
+	$m[] = '';
+	$m[] = sprintf( 'The same table on its own: [export.md](export.md) (export part: %s s).', $export_raw['meta']['seconds_total'] ?? '?' );
+	$m[] = '';
+}
 $m[] = sprintf( 'Command: `%s` (%s s).', $meta['command'] ?? './build.sh bench', $meta['seconds_total'] ?? '?' );
 file_put_contents( "$out_dir/latest.md", implode( "\n", $m ) . "\n" );
 
 $raw['summary'] = $summary;
 $raw['targets'] = $targets;
+if ( $export_raw ) {
+	$raw['export'] = array(
+		'meta'    => array_intersect_key( $export_raw['meta'], array_flip( array( 'runs', 'per_page', 'location_id', 'expected_rows', 'seconds_total' ) ) ),
+		'summary' => $export_summary,
+	);
+}
 file_put_contents( "$out_dir/latest.json", json_encode( $raw, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE ) );
 
 // stdout: the table and the targets.

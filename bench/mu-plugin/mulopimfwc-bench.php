@@ -8,7 +8,8 @@
  *    VmHWM after resetting it through /proc/self/clear_refs at the start, which also counts the native
  *    engine's own allocations), the queries WordPress's $wpdb sent, the engine's own statement count and the
  *    time spent inside PHP. Deprecation notices of WordPress 6.1 on PHP 8.2 are not logged for these
- *    requests (WP_DEBUG is on in the test sites; a production site has it off).
+ *    requests (WP_DEBUG is on in the test sites; a production site has it off). With `X-Bench-Id: <id>` as
+ *    well (the export benchmark), the peaks at the end of the request go to wp-content/mulopimfwc-bench-shutdown.jsonl.
  * 2. The taxonomies WooCommerce and the location plugin register (neither is installed here), so that
  *    WordPress's term APIs work on them.
  * 3. The baseline: POST /wp-json/mulopimfwc-bench/v1/baseline-sync (X-API-Key as the real route) runs
@@ -46,6 +47,31 @@ if ( isset( $_SERVER['HTTP_X_BENCH'] ) && '1' === $_SERVER['HTTP_X_BENCH'] ) {
 		'rss_start'  => mulopimfwc_bench_proc_kb( 'VmRSS' ),
 		'statements' => null,
 	);
+	// With `X-Bench-Id: <id>` (bench/lib/export.php): the request's peaks at its very end (after WordPress
+	// encoded and sent the response body, which the headers below cannot include), one JSON line per request
+	// appended to wp-content/mulopimfwc-bench-shutdown.jsonl.
+	if ( isset( $_SERVER['HTTP_X_BENCH_ID'] ) && preg_match( '/^[A-Za-z0-9-]{1,64}$/D', (string) $_SERVER['HTTP_X_BENCH_ID'] ) ) {
+		register_shutdown_function(
+			static function () {
+				$b   = $GLOBALS['mulopimfwc_bench'];
+				$hwm = mulopimfwc_bench_proc_kb( 'VmHWM' );
+				$ok  = $b['hwm_reset'] && $hwm > 0 && $b['rss_start'] > 0;
+				@file_put_contents( // phpcs:ignore
+					WP_CONTENT_DIR . '/mulopimfwc-bench-shutdown.jsonl',
+					wp_json_encode(
+						array(
+							'id'         => (string) $_SERVER['HTTP_X_BENCH_ID'],
+							'mem_peak'   => memory_get_peak_usage( true ),
+							'mem_growth' => memory_get_peak_usage( true ) - $b['mem_start'],
+							'rss_peak'   => $ok ? $hwm * 1024 : null,
+							'rss_growth' => $ok ? ( $hwm - $b['rss_start'] ) * 1024 : null,
+						)
+					) . "\n",
+					FILE_APPEND | LOCK_EX
+				);
+			}
+		);
+	}
 	add_action(
 		'mulopimfwc_bulk_sync_completed',
 		static function ( $result ) {
