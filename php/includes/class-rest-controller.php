@@ -260,20 +260,39 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	}
 
 	/**
-	 * POST inventory/bulk-sync: run the sync on the raw body.
+	 * The common frame of the write routes: `?dry_run=` read (a bad value is a 400), then the handler
+	 * run under the request's Idempotency-Key (if any), with the dry-run flag.
 	 *
-	 * @param WP_REST_Request $request Request.
+	 * @param WP_REST_Request $request   Request.
+	 * @param string          $principal Who is asking (scopes the idempotency key).
+	 * @param callable        $handler   function ( bool $dry ): WP_REST_Response|WP_Error.
 	 * @return WP_REST_Response|WP_Error
 	 */
-	public function bulk_sync( $request ) {
+	private function idempotent( $request, $principal, $handler ) {
 		$dry = self::query_dry_run( $request );
 		if ( is_wp_error( $dry ) ) {
 			return $dry;
 		}
 		return Mulopimfwc_Bulk_Sync_Idempotency::run(
 			$request,
+			$principal,
+			function () use ( $handler, $dry ) {
+				return $handler( $dry );
+			}
+		);
+	}
+
+	/**
+	 * POST inventory/bulk-sync: run the sync on the raw body.
+	 *
+	 * @param WP_REST_Request $request Request.
+	 * @return WP_REST_Response|WP_Error
+	 */
+	public function bulk_sync( $request ) {
+		return $this->idempotent(
+			$request,
 			self::principal( $request ),
-			function () use ( $request, $dry ) {
+			function ( $dry ) use ( $request ) {
 				return $this->sync_response( (string) $request->get_body(), $dry, 'rest' );
 			}
 		);
@@ -374,14 +393,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function update_inventory( $request ) {
-		$dry = self::query_dry_run( $request );
-		if ( is_wp_error( $dry ) ) {
-			return $dry;
-		}
-		return Mulopimfwc_Bulk_Sync_Idempotency::run(
+		return $this->idempotent(
 			$request,
 			self::principal( $request ),
-			function () use ( $request, $dry ) {
+			function ( $dry ) use ( $request ) {
 				$body = trim( (string) $request->get_body() );
 				$item = json_decode( $body, false, 512, JSON_BIGINT_AS_STRING );
 				if ( '' === $body || JSON_ERROR_NONE !== json_last_error() ) {
@@ -418,14 +433,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 * @return WP_REST_Response|WP_Error
 	 */
 	public function webhook_inventory_update( $request ) {
-		$dry = self::query_dry_run( $request );
-		if ( is_wp_error( $dry ) ) {
-			return $dry;
-		}
-		return Mulopimfwc_Bulk_Sync_Idempotency::run(
+		return $this->idempotent(
 			$request,
 			self::principal( $request, true ),
-			function () use ( $request, $dry ) {
+			function ( $dry ) use ( $request ) {
 				$body = trim( (string) $request->get_body() );
 				$data = json_decode( $body, false, 512, JSON_BIGINT_AS_STRING );
 				if ( $data instanceof stdClass && property_exists( $data, 'items' ) ) {
