@@ -357,36 +357,19 @@ fn lock_and_reread(
         "SELECT meta_id, post_id, meta_key, meta_value FROM {} WHERE meta_id IN (",
         t.postmeta
     );
-    for sql in chunked(&head, ",", ") FOR UPDATE", ids_parts(ids), s.packet_budget) {
-        for (meta_id, post_id, key, value) in s.rows::<(u64, u64, String, Option<String>)>(&sql)? {
-            snap.meta
-                .entry(post_id)
-                .or_default()
-                .entry(key)
-                .or_default()
-                .push((meta_id, value.unwrap_or_default()));
-        }
-    }
+    let locking = chunked(&head, ",", ") FOR UPDATE", ids_parts(ids), s.packet_budget);
+    load_rows(s, locking, snap)?;
     match fresh {
         Some(rows) => {
             for (post, key, id, value) in rows {
-                snap.meta
-                    .entry(*post)
-                    .or_default()
-                    .entry(key.clone())
-                    .or_default()
-                    .push((*id, value.clone()));
+                snap.add_row(*post, key.clone(), *id, value.clone());
             }
         }
         // The server did not say which ids the inserts got: read the rows again (the rows of
         // this transaction's own inserts are its own; the others are locked now).
         None => read_meta(s, t, items, snap)?,
     }
-    for keys in snap.meta.values_mut() {
-        for rows in keys.values_mut() {
-            rows.sort_unstable_by_key(|(id, _)| *id);
-        }
-    }
+    snap.sort_rows();
     Ok(())
 }
 
@@ -493,19 +476,17 @@ fn read_meta(
         ));
     }
     snap.meta.clear();
-    for sql in chunked("", " UNION ALL ", "", selects, s.packet_budget) {
+    let union = chunked("", " UNION ALL ", "", selects, s.packet_budget);
+    load_rows(s, union, snap)?;
+    snap.sort_rows();
+    Ok(())
+}
+
+/// Runs `SELECT meta_id, post_id, meta_key, meta_value ...` statements into the snapshot.
+fn load_rows(s: &mut Session, sqls: Vec<String>, snap: &mut Snapshot) -> Result<(), DbFailure> {
+    for sql in sqls {
         for (meta_id, post_id, key, value) in s.rows::<(u64, u64, String, Option<String>)>(&sql)? {
-            snap.meta
-                .entry(post_id)
-                .or_default()
-                .entry(key)
-                .or_default()
-                .push((meta_id, value.unwrap_or_default()));
-        }
-    }
-    for keys in snap.meta.values_mut() {
-        for rows in keys.values_mut() {
-            rows.sort_unstable_by_key(|(id, _)| *id);
+            snap.add_row(post_id, key, meta_id, value.unwrap_or_default());
         }
     }
     Ok(())

@@ -23,6 +23,27 @@ pub struct Snapshot {
     pub lookup_rows: HashSet<u64>,
 }
 
+impl Snapshot {
+    /// Adds one meta row (call `sort_rows` once all are in).
+    pub fn add_row(&mut self, post: u64, key: String, meta_id: u64, value: String) {
+        self.meta
+            .entry(post)
+            .or_default()
+            .entry(key)
+            .or_default()
+            .push((meta_id, value));
+    }
+
+    /// Puts each key's rows in meta_id order (the first is the one WordPress reads).
+    pub fn sort_rows(&mut self) {
+        for keys in self.meta.values_mut() {
+            for rows in keys.values_mut() {
+                rows.sort_unstable_by_key(|(id, _)| *id);
+            }
+        }
+    }
+}
+
 /// Site settings the plan depends on.
 #[derive(Debug, Clone, Copy)]
 pub struct Settings {
@@ -530,10 +551,9 @@ mod tests {
         s.posts.insert(4, info(PostType::Variation, 2));
         s.children.insert(2, vec![3, 4]);
         for (post, key, rows) in meta {
-            s.meta.entry(*post).or_default().insert(
-                key.to_string(),
-                rows.iter().map(|(id, v)| (*id, v.to_string())).collect(),
-            );
+            for (id, v) in rows.iter() {
+                s.add_row(*post, key.to_string(), *id, v.to_string());
+            }
         }
         s
     }
