@@ -260,7 +260,8 @@ fn lookup(
     for f in fields.iter().flatten() {
         if let Some(id) = f.product_id {
             ids.insert(id);
-        } else if let Some(sku) = f.sku.as_deref().filter(|s| s.len() <= MAX_SKU_BYTES) {
+        }
+        if let Some(sku) = f.sku.as_deref().filter(|s| s.len() <= MAX_SKU_BYTES) {
             skus.insert(sku);
         }
         if let Some(id) = f.location.id {
@@ -271,20 +272,17 @@ fn lookup(
         }
     }
     let mut l = Lookups::default();
-    let by_id: Vec<(u64, Option<String>)> = rows_in(
+    let by_id: Vec<(u64,)> = rows_in(
         s,
         &format!(
-            "SELECT p.ID, pm.meta_value FROM {posts} p LEFT JOIN {pm} pm \
-             ON pm.post_id = p.ID AND pm.meta_key = '_sku' \
-             WHERE p.post_type IN ('product','product_variation') AND p.ID IN (",
+            "SELECT ID FROM {posts} WHERE post_type IN ('product','product_variation') AND ID IN (",
             posts = t.posts,
-            pm = t.postmeta
         ),
         ids_parts(ids),
         ")",
     )?;
-    for (id, sku) in &by_id {
-        l.add_product(*id, sku.as_deref());
+    for (id,) in by_id {
+        l.add_product(id);
     }
     let wanted: BTreeSet<String> = skus.iter().map(|s| sku_key(s)).collect();
     let by_sku: Vec<(u64, String)> = rows_in(

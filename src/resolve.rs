@@ -41,8 +41,8 @@ pub struct Resolved {
 /// The answers of the lookup queries.
 #[derive(Debug, Default)]
 pub struct Lookups {
-    /// Products and variations found by id (any status), with their SKU keys.
-    pub by_id: HashMap<u64, Vec<String>>,
+    /// Products and variations found by id (any status).
+    pub by_id: HashMap<u64, ()>,
     /// SKU key → products and variations (not trashed) carrying it.
     pub by_sku: HashMap<String, Vec<u64>>,
     /// Location term ids that exist.
@@ -53,11 +53,8 @@ pub struct Lookups {
 
 impl Lookups {
     /// Records a row of the by-id query.
-    pub fn add_product(&mut self, id: u64, sku: Option<&str>) {
-        let e = self.by_id.entry(id).or_default();
-        if let Some(s) = sku {
-            e.push(sku_key(s));
-        }
+    pub fn add_product(&mut self, id: u64) {
+        self.by_id.insert(id, ());
     }
 
     /// Records a row of the by-SKU query, keeping only rows whose SKU really matches one asked
@@ -74,19 +71,32 @@ impl Lookups {
         self.locations_by_slug.insert(slug.to_lowercase(), term_id);
     }
 
+    /// The products a SKU names (not trashed), as WooCommerce's lookup finds them.
+    fn by_sku(&self, sku: &str) -> &[u64] {
+        self.by_sku
+            .get(&sku_key(sku))
+            .map(Vec::as_slice)
+            .unwrap_or(&[])
+    }
+
     fn product(&self, f: &ItemFields) -> Result<u64, ItemError> {
         match (f.product_id, f.sku.as_deref()) {
             (Some(id), sku) => {
-                let skus = self.by_id.get(&id).ok_or(ItemError::PRODUCT_NOT_FOUND_ID)?;
-                match sku {
-                    Some(s) if !skus.contains(&sku_key(s)) => Err(ItemError::PRODUCT_MISMATCH),
-                    _ => Ok(id),
+                if !self.by_id.contains_key(&id) {
+                    return Err(ItemError::PRODUCT_NOT_FOUND_ID);
+                }
+                // Both given: the SKU, looked up as a SKU, must name exactly this product.
+                match sku.map(|s| self.by_sku(s)) {
+                    None => Ok(id),
+                    Some([one]) if *one == id => Ok(id),
+                    Some([_, _, ..]) => Err(ItemError::AMBIGUOUS_SKU),
+                    Some(_) => Err(ItemError::PRODUCT_MISMATCH),
                 }
             }
-            (None, Some(sku)) => match self.by_sku.get(&sku_key(sku)).map(Vec::as_slice) {
-                None | Some([]) => Err(ItemError::PRODUCT_NOT_FOUND_SKU),
-                Some([id]) => Ok(*id),
-                Some(_) => Err(ItemError::AMBIGUOUS_SKU),
+            (None, Some(sku)) => match self.by_sku(sku) {
+                [] => Err(ItemError::PRODUCT_NOT_FOUND_SKU),
+                [id] => Ok(*id),
+                _ => Err(ItemError::AMBIGUOUS_SKU),
             },
             (None, None) => Err(ItemError::MISSING_PRODUCT),
         }
@@ -153,8 +163,9 @@ mod tests {
 
     fn lookups() -> Lookups {
         let mut l = Lookups::default();
-        l.add_product(10, Some("PROD-001"));
-        l.add_product(11, None);
+        l.add_product(10);
+        l.add_product(11);
+        l.add_product(20);
         l.add_sku_match(10, "PROD-001");
         l.add_sku_match(20, "DUP");
         l.add_sku_match(21, "dup ");
