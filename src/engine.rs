@@ -55,9 +55,18 @@ fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineEr
     let mut prepared: Option<Prepared> = None;
     let mut session = store::checkout(&opts.db)?;
     let mut attempt = 0;
+    // After a lock conflict the next attempts take the rows post by post (see `Order`).
+    let mut order = Order::Bulk;
     loop {
         attempt += 1;
-        match attempt_once(&mut session, opts, dry_run, &mut items, &mut prepared) {
+        match attempt_once(
+            &mut session,
+            opts,
+            dry_run,
+            order,
+            &mut items,
+            &mut prepared,
+        ) {
             Ok((report, p)) => {
                 let stats = response::Stats {
                     statements: session.statements,
@@ -78,11 +87,15 @@ fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineEr
                     }
                     return Err(failure.into_engine_error());
                 }
-                std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
+                // Roll back before waiting: the locks and fresh rows of this attempt may be what
+                // another session (an order's stock decrement) waits for.
                 if failure == DbFailure::Lost {
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
                     session = store::Session::connect(&opts.db)?;
                 } else {
                     session.rollback_quietly();
+                    order = Order::PostByPost;
+                    std::thread::sleep(Duration::from_millis(20 * u64::from(attempt)));
                 }
             }
         }
@@ -101,6 +114,7 @@ fn attempt_once<'p>(
     s: &mut Session,
     opts: &EngineOptions,
     dry_run: bool,
+    order: Order,
     items: &mut Option<Vec<Value>>,
     prepared: &'p mut Option<Prepared>,
 ) -> Result<(Report, &'p Prepared), DbFailure> {
@@ -123,8 +137,31 @@ fn attempt_once<'p>(
             })
         }
     };
-    let report = sync_once(s, &t, &p.site, &p.fields, dry_run)?;
+    let report = sync_once(s, &t, &p.site, &p.fields, dry_run, order)?;
     Ok((report, p))
+}
+
+/// In which order an attempt inserts the rows that do not exist yet and locks the rows it read.
+///
+/// An order's stock decrement (`UPDATE ... SET meta_value = meta_value - 1 WHERE post_id = X AND
+/// meta_key = '_stock'`, REPEATABLE READ) locks post X's rows one by one in `meta_id` order through
+/// the `post_id` index, and then the gap after them. A new row of post X goes after X's rows in
+/// that index. So a transaction that inserts a row of X and only then locks X's older rows can
+/// meet a decrement that scanned up to the new row in between: each waits for the other, and
+/// InnoDB rolls back the smaller one, the decrement, which WooCommerce does not retry. And one
+/// that holds rows of the next post while it inserts into X's gap can meet that post's decrement,
+/// whose waiting gap lock blocks the insert.
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Order {
+    /// Insert every new row, then lock every row read in `meta_id` order, without waiting
+    /// (`NOWAIT`) when rows were inserted: a row another session holds then fails the attempt at
+    /// once, before a wait cycle can form, and the next attempt goes post by post. A constant
+    /// number of statements.
+    Bulk,
+    /// In post id order: lock a post's rows, then insert its new rows, before any row of a later
+    /// post is locked. No cycle with a decrement can form, whatever it holds; two statements per
+    /// post that needs new rows.
+    PostByPost,
 }
 
 /// What one successful attempt produced.
@@ -321,46 +358,66 @@ fn lookup(
     Ok(l)
 }
 
-/// Locks the meta rows the first plan read (by primary key, in id order) and reads them again:
-/// the values the final plan is built from. The rows this transaction inserted (`fresh`, with
-/// their ids and values) are its own already.
+/// Inserts the rows the first plan found missing (`new_rows`) and locks the meta rows it read
+/// (by primary key, in id order), in `order` (see `Order` for why these two steps are ordered at
+/// all); then reads the locked rows again. Afterwards the snapshot holds the locked rows' current
+/// values and the fresh rows: what the final plan is built from.
 ///
-/// Why by primary key, and why the inserts come first: WooCommerce decrements a product's stock
-/// with `UPDATE ... WHERE post_id = X AND meta_key = '_stock'`, which in REPEATABLE READ walks
-/// every row of post X through the post_id index, locking each (index entry and row) in meta_id
-/// order. Rows locked here by primary key in ascending id order are taken in that same order, and
-/// only the rows themselves (no post_id index entry, which updates of `meta_value` do not touch),
-/// so such a decrement waits for this transaction instead of deadlocking with it; InnoDB would
-/// otherwise roll the decrement back, and WooCommerce does not retry. An insert, though, needs the
-/// post_id index gap after the product's rows, which a decrement of the next product may be
-/// queued for: so the new rows are inserted before any row is locked.
-fn lock_and_reread(
+/// Only the rows themselves are locked, no `post_id` index entry (updates of `meta_value` do not
+/// touch it): a decrement that comes later waits for this transaction holding nothing it needs.
+fn insert_and_lock(
     s: &mut Session,
     t: &Tables,
     items: &[Result<Resolved, ItemError>],
     snap: &mut Snapshot,
-    fresh: Option<&[FreshRow]>,
+    new_rows: &[&MetaWrite],
+    order: Order,
 ) -> Result<(), DbFailure> {
-    let mut ids: Vec<u64> = snap
-        .meta
-        .values()
-        .flat_map(|keys| {
+    let mut read: BTreeMap<u64, Vec<u64>> = BTreeMap::new();
+    for (post, keys) in &snap.meta {
+        read.entry(*post).or_default().extend(
             keys.values()
-                .flat_map(|rows| rows.iter().map(|(id, _)| *id))
-        })
-        .collect();
-    ids.sort_unstable();
+                .flat_map(|rows| rows.iter().map(|(id, _)| *id)),
+        );
+    }
     snap.meta.clear();
-    let head = format!(
-        "SELECT meta_id, post_id, meta_key, meta_value FROM {} WHERE meta_id IN (",
-        t.postmeta
-    );
-    let locking = chunked(&head, ",", ") FOR UPDATE", ids_parts(ids), s.packet_budget);
-    load_rows(s, locking, snap)?;
+    let mut fresh: Option<Vec<FreshRow>> = Some(Vec::with_capacity(new_rows.len()));
+    let mut keep = |got: Option<Vec<FreshRow>>| match (fresh.as_mut(), got) {
+        (Some(all), Some(got)) => all.extend(got),
+        _ => fresh = None,
+    };
+    match order {
+        Order::Bulk => {
+            keep(insert_fresh(s, t, new_rows)?);
+            let mut ids: Vec<u64> = read.into_values().flatten().collect();
+            ids.sort_unstable();
+            let nowait = s.nowait && !new_rows.is_empty();
+            lock_rows(s, t, ids, nowait, snap)?;
+        }
+        Order::PostByPost => {
+            let mut by_post: BTreeMap<u64, Vec<&MetaWrite>> = BTreeMap::new();
+            for w in new_rows {
+                by_post.entry(w.post_id).or_default().push(w);
+            }
+            let posts: BTreeSet<u64> = read.keys().chain(by_post.keys()).copied().collect();
+            // The rows of posts without new rows join the next lock statement.
+            let mut pending: Vec<u64> = Vec::new();
+            for post in posts {
+                pending.extend(read.remove(&post).unwrap_or_default());
+                if let Some(writes) = by_post.get(&post) {
+                    pending.sort_unstable();
+                    lock_rows(s, t, std::mem::take(&mut pending), false, snap)?;
+                    keep(insert_fresh(s, t, writes)?);
+                }
+            }
+            pending.sort_unstable();
+            lock_rows(s, t, pending, false, snap)?;
+        }
+    }
     match fresh {
         Some(rows) => {
             for (post, key, id, value) in rows {
-                snap.add_row(*post, key.clone(), *id, value.clone());
+                snap.add_row(post, key, id, value);
             }
         }
         // The server did not say which ids the inserts got: read the rows again (the rows of
@@ -369,6 +426,31 @@ fn lock_and_reread(
     }
     snap.sort_rows();
     Ok(())
+}
+
+/// Locks meta rows by primary key (`ids` in ascending order) and reads them into the snapshot;
+/// with `nowait`, a row another session holds fails the statement at once instead of waiting.
+fn lock_rows(
+    s: &mut Session,
+    t: &Tables,
+    ids: Vec<u64>,
+    nowait: bool,
+    snap: &mut Snapshot,
+) -> Result<(), DbFailure> {
+    if ids.is_empty() {
+        return Ok(());
+    }
+    let head = format!(
+        "SELECT meta_id, post_id, meta_key, meta_value FROM {} WHERE meta_id IN (",
+        t.postmeta
+    );
+    let tail = if nowait {
+        ") FOR UPDATE NOWAIT"
+    } else {
+        ") FOR UPDATE"
+    };
+    let locking = chunked(&head, ",", tail, ids_parts(ids), s.packet_budget);
+    load_rows(s, locking, snap)
 }
 
 /// A row this transaction inserted: (post, key, meta_id, value).
@@ -581,6 +663,7 @@ fn sync_once(
     site: &Site,
     fields: &[Result<ItemFields, ItemError>],
     dry_run: bool,
+    order: Order,
 ) -> Result<Report, DbFailure> {
     let lookups = lookup(s, t, fields)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
@@ -599,10 +682,10 @@ fn sync_once(
         s.exec("ROLLBACK")?;
         return Ok(Report::of(first, 0));
     }
-    // Two passes, so that no postmeta row is locked while rows are inserted (see
-    // lock_and_reread): first the rows that do not exist yet, with the values planned so far;
-    // then the rows read locked, and the final plan, which may still change any value (a
-    // decrement may have moved `_stock` in between) and deletes a fresh row it no longer wants.
+    // Two passes: first the rows that do not exist yet are inserted, with the values planned so
+    // far, and the rows read are locked (see `Order`); then the final plan, on the locked rows'
+    // current values, may still change any value (a decrement may have moved `_stock` in
+    // between) and deletes a fresh row it no longer wants.
     let new_rows: Vec<&MetaWrite> = first
         .meta_writes
         .iter()
@@ -612,10 +695,9 @@ fn sync_once(
         .iter()
         .map(|w| (w.post_id, w.key.clone()))
         .collect();
-    let inserted = insert_fresh(s, t, &new_rows)?;
+    insert_and_lock(s, t, &resolved, &mut snap, &new_rows, order)?;
     drop(new_rows);
     drop(first);
-    lock_and_reread(s, t, &resolved, &mut snap, inserted.as_deref())?;
     let plan = plan::build_after_inserts(&resolved, &snap, settings, &fresh);
     let mut report = Report::of(plan, fresh.len());
     write(s, t, site, &mut report)?;

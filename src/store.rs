@@ -24,7 +24,9 @@ impl DbFailure {
     fn from_mysql(e: &mysql::Error) -> Self {
         match e {
             mysql::Error::MySqlError(m) => match m.code {
-                1213 | 1205 => DbFailure::Retry(m.code),
+                // Deadlock, lock wait timeout, and MySQL's "NOWAIT is set" (MariaDB reports a
+                // NOWAIT conflict as a lock wait timeout).
+                1213 | 1205 | 3572 => DbFailure::Retry(m.code),
                 // Server gone away / lost / shutdown in progress / connection killed.
                 2006 | 2013 | 1053 | 1927 | 4031 => DbFailure::Lost,
                 code => DbFailure::Fatal(Some(code)),
@@ -71,6 +73,22 @@ pub struct Session {
     /// Whether a multi-row INSERT gets consecutive auto-increment ids (`innodb_autoinc_lock_mode`
     /// 0 or 1; mode 2 may interleave them with other sessions').
     pub consecutive_ids: bool,
+    /// Whether the server knows `SELECT ... FOR UPDATE NOWAIT` (MariaDB 10.3, MySQL 8.0).
+    pub nowait: bool,
+}
+
+/// Whether a server of this `@@version` supports `FOR UPDATE NOWAIT`.
+pub fn supports_nowait(version: &str) -> bool {
+    let mut parts = version
+        .split(|c: char| !c.is_ascii_digit())
+        .map(|p| p.parse::<u32>().unwrap_or(0));
+    let major = parts.next().unwrap_or(0);
+    let minor = parts.next().unwrap_or(0);
+    if version.contains("MariaDB") {
+        (major, minor) >= (10, 3)
+    } else {
+        major >= 8
+    }
 }
 
 fn opts(cfg: &DbConfig) -> OptsBuilder {
@@ -130,6 +148,7 @@ impl Session {
             packet_budget: packet.saturating_sub(16 * 1024).clamp(16 * 1024, 64 << 20),
             statements: 0,
             consecutive_ids: autoinc_mode < 2,
+            nowait: supports_nowait(&version),
         })
     }
 
@@ -216,5 +235,21 @@ pub fn release_memory() {
     // SAFETY: malloc_trim only walks glibc's own free lists; it takes no pointers from us.
     unsafe {
         malloc_trim(0);
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::supports_nowait;
+
+    #[test]
+    fn nowait_by_server_version() {
+        assert!(supports_nowait("10.11.6-MariaDB-0+deb12u1"));
+        assert!(supports_nowait("10.3.39-MariaDB"));
+        assert!(!supports_nowait("10.2.44-MariaDB"));
+        assert!(!supports_nowait("5.5.5-10.1.48-MariaDB"));
+        assert!(supports_nowait("8.0.36"));
+        assert!(!supports_nowait("5.7.44-log"));
+        assert!(!supports_nowait(""));
     }
 }

@@ -387,3 +387,84 @@ fn relative_adjustments_lose_no_concurrent_order_decrement() {
         vec!["-100"]
     );
 }
+
+/// Another session holds `post`'s `_stock` row (as an order's decrement does for a moment)
+/// until `after` has passed; returns the thread that releases it.
+fn hold_stock_row(db: &TestDb, post: u64, after: Duration) -> std::thread::JoinHandle<()> {
+    let mut holder = root();
+    holder
+        .query_drop(format!("USE `{}`", db.name))
+        .expect("use");
+    holder.query_drop("START TRANSACTION").expect("begin");
+    holder
+        .query_drop(format!(
+            "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock' FOR UPDATE",
+            db.t("postmeta")
+        ))
+        .expect("lock");
+    std::thread::spawn(move || {
+        std::thread::sleep(after);
+        holder.query_drop("ROLLBACK").expect("release");
+    })
+}
+
+#[test]
+fn a_held_row_after_first_rows_were_inserted_fails_fast_and_the_retry_goes_post_by_post() {
+    // The rows of a location a product was never synced at are inserted before the rows read are
+    // locked; a row another session holds then must not be waited for (that session may be an
+    // order's decrement waiting for the new row: a deadlock InnoDB would settle by rolling the
+    // decrement back). The attempt fails at once (NOWAIT) and the next one locks and inserts post
+    // by post, waiting normally.
+    let mut db = TestDb::new("first_rows_nowait", "wp_");
+    let store = db.seed(4, 2);
+    let (loc, slug) = store.locations[1].clone();
+    let opts = db.options_with(&[("primary_location", OptValue::Int(loc as i64))]);
+    let release = hold_stock_row(&db, store.products[2], Duration::from_millis(600));
+    let items: Vec<Value> = store
+        .skus
+        .iter()
+        .map(|sku| json!({"sku": sku, "location_slug": slug, "stock": 7, "regular_price": "9.50"}))
+        .collect();
+    let out = run_json(json!({ "items": items }).to_string().as_bytes(), &opts).expect("sync");
+    release.join().expect("holder thread");
+    assert_eq!(out["results"]["success"], json!(4), "{out}");
+    assert_eq!(out["stats"]["attempts"], json!(2), "{}", out["stats"]);
+    // Exactly what one uncontended attempt writes: two new rows per product, `_stock` updated.
+    assert_eq!(out["changes"]["meta_rows_inserted"], json!(8), "{out}");
+    for p in &store.products {
+        assert_eq!(db.meta(*p, &format!("_location_stock_{loc}")), vec!["7"]);
+        assert_eq!(
+            db.meta(*p, &format!("_location_regular_price_{loc}")),
+            vec!["9.50"]
+        );
+        assert_eq!(db.meta(*p, "_stock"), vec!["7"]);
+    }
+    assert_eq!(db.duplicate_keys(), 0);
+}
+
+#[test]
+fn a_held_row_without_first_rows_is_waited_for_in_one_attempt() {
+    // Only updates: the rows are locked in the decrement's own order and waited for.
+    let mut db = TestDb::new("updates_wait", "wp_");
+    let store = db.seed(4, 1);
+    let (loc, slug) = store.locations[0].clone();
+    let opts = db.options_with(&[("primary_location", OptValue::Int(loc as i64))]);
+    let items: Vec<Value> = store
+        .skus
+        .iter()
+        .map(|sku| json!({"sku": sku, "location_slug": slug, "stock": 3}))
+        .collect();
+    let req = json!({ "items": items }).to_string();
+    run_json(req.replace("\"stock\":3", "\"stock\":1").as_bytes(), &opts).expect("first sync");
+    let release = hold_stock_row(&db, store.products[2], Duration::from_millis(600));
+    let t0 = Instant::now();
+    let out = run_json(req.as_bytes(), &opts).expect("sync");
+    release.join().expect("holder thread");
+    assert!(t0.elapsed() >= Duration::from_millis(500), "it waited");
+    assert_eq!(out["stats"]["attempts"], json!(1), "{}", out["stats"]);
+    assert_eq!(out["changes"]["meta_rows_inserted"], json!(0), "{out}");
+    for p in &store.products {
+        assert_eq!(db.meta(*p, &format!("_location_stock_{loc}")), vec!["3"]);
+        assert_eq!(db.meta(*p, "_stock"), vec!["3"]);
+    }
+}
