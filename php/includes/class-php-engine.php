@@ -129,6 +129,20 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $session_tuned = false;
 
 	/**
+	 * Whether the server knows `SELECT ... FOR UPDATE NOWAIT` (MariaDB 10.3, MySQL 8.0).
+	 *
+	 * @var bool
+	 */
+	private $nowait = false;
+
+	/**
+	 * Whether this attempt locks and inserts post by post (after a lock conflict; see insert_and_lock()).
+	 *
+	 * @var bool
+	 */
+	private $post_by_post = false;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
@@ -921,15 +935,18 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		}
 
-		$attempt = 0;
+		$attempt            = 0;
+		$this->post_by_post = false;
 		while ( true ) {
 			try {
 				$outcome = $this->attempt( $items, $errors );
 				break;
 			} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
 				$this->rollback();
-				if ( in_array( $e->errno, array( 1213, 1205 ), true ) && $attempt < self::MAX_RETRIES ) {
+				// Deadlock, lock wait timeout (MariaDB's NOWAIT too), MySQL's NOWAIT.
+				if ( in_array( $e->errno, array( 1213, 1205, 3572 ), true ) && $attempt < self::MAX_RETRIES ) {
 					++$attempt;
+					$this->post_by_post = true;
 					usleep( 20000 * $attempt );
 					continue;
 				}
@@ -972,6 +989,25 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		if ( false !== stripos( $version, 'mariadb' ) ) {
 			$this->sql( 'SET SESSION in_predicate_conversion_threshold = 0' );
 		}
+		$this->nowait = self::supports_nowait( $version );
+	}
+
+	/**
+	 * Whether a server of this version supports `FOR UPDATE NOWAIT` (native: src/store.rs supports_nowait()).
+	 *
+	 * @param string $version Server version ("10.11.6-MariaDB-0+deb12u1", "8.0.36").
+	 * @return bool
+	 */
+	public static function supports_nowait( $version ) {
+		$m = array();
+		if ( ! preg_match( '/(\d+)\.(\d+)/', (string) $version, $m ) ) {
+			return false;
+		}
+		$v = array( (int) $m[1], (int) $m[2] );
+		if ( false !== stripos( (string) $version, 'mariadb' ) ) {
+			return $v >= array( 10, 3 );
+		}
+		return $v[0] >= 8;
 	}
 
 	/**
@@ -988,6 +1024,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 
 		$this->tune_session();
+		// READ COMMITTED for this transaction only (WordPress's own session keeps its level): reads see the latest
+		// committed rows, and locking reads take no gap locks, which would block the inserts of concurrent writers.
+		$this->sql( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
 		$this->sql( 'START TRANSACTION' );
 
 		// 2. Resolve products and locations, set-based.
@@ -1267,44 +1306,97 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			return isset( $parents[ $id ] ) || ( isset( $types[ $id ] ) && 'variable' === $types[ $id ] );
 		};
 
-		// 4. Read the meta rows that matter, once.
+		// 4. The meta rows that matter: their keys.
 		$keys = array( '_stock', '_stock_status', '_manage_stock', '_backorders', '_regular_price' );
 		foreach ( array_keys( $locs ) as $l ) {
 			foreach ( array( 'stock', 'regular_price', 'sale_price', 'backorders', 'disabled' ) as $k ) {
 				$keys[] = '_location_' . $k . '_' . $l;
 			}
 		}
-		$key_sql = implode( ',', array_map( array( $this, 'q' ), $keys ) );
-		$meta    = array(); // post => key => list of [meta_id, value] by meta_id.
-		$seen    = array();
-		// Relative changes and compare-and-set read the values they build on with the rows locked (and current,
-		// not the transaction's snapshot), so a concurrent order's `meta_value - 1` waits instead of being lost.
-		$lock_meta = false;
-		foreach ( $resolved as $it ) {
-			if ( null !== $it['adjust'] || null !== $it['expected'] ) {
-				$lock_meta = true;
-				break;
-			}
-		}
-		$rows = $this->select_chunked(
-			$lock_ids,
-			function ( $chunk ) use ( $t, $key_sql, $lock_meta ) {
-				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id" . ( $lock_meta ? ' FOR UPDATE' : '' );
-			}
-		);
-		foreach ( $rows as $r ) {
-			$seen[ $r['meta_id'] ]                                 = true;
-			$meta[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
-		}
-
-		// Children of the variable products involved: their management mode and status.
+		$key_sql      = implode( ',', array_map( array( $this, 'q' ), $keys ) );
 		$variable_ids = array();
 		foreach ( $lock_ids as $id ) {
 			if ( $is_variable( $id ) ) {
 				$variable_ids[] = $id;
 			}
 		}
-		$children = array(); // parent => list of child ids.
+
+		// 5. Plan on the rows as read (a plain read: with the products locked, the latest committed values).
+		$given = $errors;
+		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts );
+		$plan                    = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
+		$rows                    = $this->meta_rows( $plan['new'], $meta );
+		if ( ! empty( $this->opts['dry_run'] ) ) {
+			return $this->planned( $plan, $rows, array() );
+		}
+
+		// 6. Insert the rows that do not exist yet and lock the rows read (see insert_and_lock()), then plan again
+		// on the locked rows' current values: an order may have moved `_stock` in between, and relative changes and
+		// compare-and-set build on the current value. The fresh rows are this transaction's own.
+		$read_ids = array();
+		foreach ( $meta as $by_key ) {
+			foreach ( $by_key as $list ) {
+				foreach ( $list as $row ) {
+					$read_ids[ $row[0] ] = true;
+				}
+			}
+		}
+		$this->insert_and_lock( array_keys( $read_ids ), $rows['inserts'] );
+		$fresh_keys = array();
+		foreach ( $rows['inserts'] as $ins ) {
+			$fresh_keys[ $ins[0] ][ $ins[1] ] = true;
+		}
+		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts );
+		$fresh                   = array(); // post => key => list of [meta_id, value]: the rows just inserted.
+		foreach ( $meta as $post => $by_key ) {
+			foreach ( $by_key as $key => $list ) {
+				if ( ! isset( $fresh_keys[ $post ][ $key ] ) ) {
+					continue;
+				}
+				foreach ( $list as $i => $row ) {
+					if ( ! isset( $read_ids[ $row[0] ] ) ) {
+						$fresh[ $post ][ $key ][] = $row;
+						unset( $meta[ $post ][ $key ][ $i ] );
+					}
+				}
+				$meta[ $post ][ $key ] = array_values( $meta[ $post ][ $key ] );
+				if ( ! $meta[ $post ][ $key ] ) {
+					unset( $meta[ $post ][ $key ] );
+				}
+			}
+		}
+		$errors = $given;
+		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
+		$rows   = $this->meta_rows( $plan['new'], $meta );
+		$this->write( $plan['new'], $this->reconcile_fresh( $rows, $fresh ), $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'] );
+		return $this->planned( $plan, $rows, $fresh );
+	}
+
+	/**
+	 * The rows the plan reads: the keys of every post involved, and the management mode and status of the
+	 * variations of the variable products involved.
+	 *
+	 * @param int[]  $lock_ids     Posts involved.
+	 * @param string $key_sql      SQL list of the meta keys.
+	 * @param int[]  $variable_ids Variable products among them.
+	 * @param array  $posts        Post rows by id; the variations are added.
+	 * @return array [meta: post => key => list of [meta_id, value] by meta_id, children: parent => child ids].
+	 */
+	private function read_meta( array $lock_ids, $key_sql, array $variable_ids, array &$posts ) {
+		$t    = $this->t;
+		$meta = array();
+		$seen = array();
+		$rows = $this->select_chunked(
+			$lock_ids,
+			function ( $chunk ) use ( $t, $key_sql ) {
+				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id";
+			}
+		);
+		foreach ( $rows as $r ) {
+			$seen[ $r['meta_id'] ]                           = true;
+			$meta[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
+		}
+		$children = array();
 		if ( $variable_ids ) {
 			$rows = $this->select_chunked(
 				$variable_ids,
@@ -1328,12 +1420,158 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					$children[ (int) $r['post_parent'] ][] = $cid;
 				}
 				if ( null !== $r['meta_id'] && ! isset( $seen[ $r['meta_id'] ] ) ) {
-					$seen[ $r['meta_id'] ]                             = true;
+					$seen[ $r['meta_id'] ]            = true;
 					$meta[ $cid ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
 				}
 			}
 		}
+		return array( $meta, $children );
+	}
 
+	/**
+	 * Inserts the rows that do not exist yet and locks the rows read, by primary key.
+	 *
+	 * An order's stock decrement (`UPDATE ... SET meta_value = meta_value - 1 WHERE post_id = X AND meta_key =
+	 * '_stock'`, REPEATABLE READ) locks post X's rows one by one in meta_id order through the post_id index, then
+	 * the gap after them, where a new row of X goes. Inserting a row of X and then locking X's older rows can meet
+	 * a decrement that scanned up to the new row in between; holding rows of the next post while inserting into
+	 * X's gap can meet that post's decrement. Either way each waits for the other and InnoDB rolls back the
+	 * smaller, the decrement, which WooCommerce does not retry. So (as the native engine, src/engine.rs `Order`):
+	 * first every new row, then the rows read locked in id order without waiting (NOWAIT) when rows were inserted,
+	 * so that a conflict fails the attempt at once; the retry (post_by_post) locks a post's rows and inserts its new
+	 * rows, post by post in id order, waiting normally.
+	 *
+	 * @param int[] $ids     Meta ids read.
+	 * @param array $inserts New rows: list of [post, key, value].
+	 */
+	private function insert_and_lock( array $ids, array $inserts ) {
+		$t    = $this->t;
+		$lock = function ( array $ids, $nowait ) use ( $t ) {
+			sort( $ids, SORT_NUMERIC );
+			foreach ( array_chunk( $ids, self::IN_CHUNK ) as $chunk ) {
+				$this->sql( "SELECT meta_id FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ') FOR UPDATE' . ( $nowait ? ' NOWAIT' : '' ), true );
+			}
+		};
+		// In post id order: a row inserted into a later post's range first would be one that post's decrement can
+		// wait for while it holds the gap an earlier post's new row goes into.
+		usort(
+			$inserts,
+			static function ( $a, $b ) {
+				return array( $a[0], $a[1] ) <=> array( $b[0], $b[1] );
+			}
+		);
+		$insert = function ( array $rows ) use ( $t ) {
+			$tuples = array();
+			foreach ( $rows as $r ) {
+				$tuples[] = '(' . (int) $r[0] . ',' . $this->q( $r[1] ) . ',' . $this->q( $r[2] ) . ')';
+			}
+			if ( $tuples ) {
+				$this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+			}
+		};
+		if ( ! $this->post_by_post ) {
+			$insert( $inserts );
+			$lock( $ids, $this->nowait && $inserts );
+			return;
+		}
+		$ids_of = array();
+		if ( $ids ) {
+			foreach ( $this->select_chunked(
+				$ids,
+				function ( $chunk ) use ( $t ) {
+					return "SELECT meta_id, post_id FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ')';
+				}
+			) as $r ) {
+				$ids_of[ (int) $r['post_id'] ][] = (int) $r['meta_id'];
+			}
+		}
+		$new_of = array();
+		foreach ( $inserts as $r ) {
+			$new_of[ (int) $r[0] ][] = $r;
+		}
+		$posts = array_keys( $ids_of + $new_of );
+		sort( $posts, SORT_NUMERIC );
+		$pending = array(); // Rows of posts without new rows join the next lock statement.
+		foreach ( $posts as $post ) {
+			if ( isset( $ids_of[ $post ] ) ) {
+				array_push( $pending, ...$ids_of[ $post ] );
+			}
+			if ( isset( $new_of[ $post ] ) ) {
+				$lock( $pending, false );
+				$pending = array();
+				$insert( $new_of[ $post ] );
+			}
+		}
+		$lock( $pending, false );
+	}
+
+	/**
+	 * The final writes once the fresh rows exist: a planned insert whose row was inserted already updates it when
+	 * the value moved; a fresh row the final plan no longer writes is deleted again.
+	 *
+	 * @param array $rows  Row writes of the final plan (see meta_rows()).
+	 * @param array $fresh Fresh rows: post => key => list of [meta_id, value].
+	 * @return array The writes.
+	 */
+	private function reconcile_fresh( array $rows, array $fresh ) {
+		$inserts = array();
+		foreach ( $rows['inserts'] as $ins ) {
+			list( $post, $key, $value ) = $ins;
+			if ( empty( $fresh[ $post ][ $key ] ) ) {
+				$inserts[] = $ins;
+				continue;
+			}
+			$row = array_shift( $fresh[ $post ][ $key ] );
+			if ( $row[1] !== $value ) {
+				$rows['updates'][] = array( $row[0], $post, $key, $value );
+			}
+		}
+		$rows['inserts'] = $inserts;
+		foreach ( $fresh as $by_key ) {
+			foreach ( $by_key as $list ) {
+				foreach ( $list as $row ) {
+					$rows['deletes'][] = $row[0];
+				}
+			}
+		}
+		return $rows;
+	}
+
+	/**
+	 * What plan_and_write() returns: changed posts, stock changes, row counts as the client sees them (a fresh row
+	 * the final plan writes counts as inserted; one it dropped, not at all).
+	 *
+	 * @param array $plan  The plan (see plan_state()).
+	 * @param array $rows  Row writes of the final plan, before reconcile_fresh().
+	 * @param array $fresh Fresh rows (see reconcile_fresh()).
+	 * @return array [changed post ids, stock changes, counts].
+	 */
+	private function planned( array $plan, array $rows, array $fresh ) {
+		unset( $fresh );
+		$ids = array_map( 'intval', array_keys( $plan['changed'] ) );
+		sort( $ids, SORT_NUMERIC );
+		$counts = array(
+			'meta_rows_inserted' => count( $rows['inserts'] ),
+			'meta_rows_updated'  => count( $rows['updates'] ),
+			'meta_rows_deleted'  => count( $rows['deletes'] ),
+			'main_stock_updates' => count( $plan['holders'] ),
+		);
+		return array( $ids, $plan['stock_changes'], $counts );
+	}
+
+	/**
+	 * Applies the items in order, in memory, on the rows as read: the planned meta values and what WooCommerce's
+	 * product save would do with them.
+	 *
+	 * @param array    $resolved    Resolved items by index.
+	 * @param array    $posts       Post rows by id.
+	 * @param array    $meta        Rows: post => key => list of [meta_id, value].
+	 * @param array    $children    Variable product => variation ids.
+	 * @param callable $is_variable Whether a post is a variable product.
+	 * @param array    $errors      Item errors by index (stock_mismatch, price errors are added).
+	 * @return array new, holders, full_save, status_only, modified, changed, stock_changes.
+	 */
+	private function plan_state( array $resolved, array $posts, array $meta, array $children, $is_variable, array &$errors ) {
 		$new = array(); // post => key => value.
 		$get = static function ( $post, $key ) use ( &$new, &$meta ) {
 			if ( isset( $new[ $post ] ) && array_key_exists( $key, $new[ $post ] ) ) {
@@ -1515,20 +1753,15 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			);
 		}
 
-		$rows = $this->meta_rows( $new, $meta );
-		if ( empty( $this->opts['dry_run'] ) ) {
-			$this->write( $new, $rows, $holders, $full_save, $status_only, $modified );
-		}
-
-		$ids = array_map( 'intval', array_keys( $changed ) );
-		sort( $ids, SORT_NUMERIC );
-		$counts = array(
-			'meta_rows_inserted' => $rows['inserted'],
-			'meta_rows_updated'  => $rows['updated'],
-			'meta_rows_deleted'  => count( $rows['deletes'] ),
-			'main_stock_updates' => count( $holders ),
+		return array(
+			'new'           => $new,
+			'holders'       => $holders,
+			'full_save'     => $full_save,
+			'status_only'   => $status_only,
+			'modified'      => $modified,
+			'changed'       => $changed,
+			'stock_changes' => $stock_changes,
 		);
-		return array( $ids, $stock_changes, $counts );
 	}
 
 	/**
@@ -1575,14 +1808,14 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 *
 	 * @param array $new  Planned meta values: post => key => value.
 	 * @param array $meta Current rows: post => key => list of [meta_id, value].
-	 * @return array ['upserts' => SQL tuples, 'deletes' => meta ids, 'inserted' => n, 'updated' => n].
+	 * @return array ['inserts' => list of [post, key, value], 'updates' => list of [meta_id, post, key, value],
+	 *               'deletes' => meta ids].
 	 */
 	private function meta_rows( array $new, array $meta ) {
 		$out = array(
-			'upserts'  => array(),
-			'deletes'  => array(),
-			'inserted' => 0,
-			'updated'  => 0,
+			'inserts' => array(),
+			'updates' => array(),
+			'deletes' => array(),
 		);
 		foreach ( $new as $post => $values ) {
 			foreach ( $values as $key => $value ) {
@@ -1592,14 +1825,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					foreach ( $rows as $extra ) {
 						$out['deletes'][] = $extra[0];
 					}
-					if ( $first[1] === $value ) {
-						continue;
+					if ( $first[1] !== $value ) {
+						$out['updates'][] = array( $first[0], (int) $post, (string) $key, $value );
 					}
-					$out['upserts'][] = '(' . $first[0] . ',' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
-					++$out['updated'];
 				} else {
-					$out['upserts'][] = '(NULL,' . (int) $post . ',' . $this->q( $key ) . ',' . $this->q( $value ) . ')';
-					++$out['inserted'];
+					$out['inserts'][] = array( (int) $post, (string) $key, $value );
 				}
 			}
 		}
@@ -1610,7 +1840,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * Write the planned state: meta rows, visibility terms, lookup rows, post dates.
 	 *
 	 * @param array $new         Planned meta values: post => key => value.
-	 * @param array $rows        Meta row writes (see meta_rows()).
+	 * @param array $rows        Meta row writes (see meta_rows(), reconcile_fresh()).
 	 * @param array $holders     Products whose WooCommerce stock was set: id => stock.
 	 * @param array $full_save   Posts saved by WooCommerce (status, term, lookup stock + status).
 	 * @param array $status_only Posts whose status alone WooCommerce updates.
@@ -1618,7 +1848,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 */
 	private function write( array $new, array $rows, array $holders, array $full_save, array $status_only, array $modified ) {
 		$t       = $this->t;
-		$upserts = $rows['upserts'];
+		$upserts = array();
+		foreach ( $rows['updates'] as $u ) {
+			$upserts[] = '(' . (int) $u[0] . ',' . (int) $u[1] . ',' . $this->q( $u[2] ) . ',' . $this->q( $u[3] ) . ')';
+		}
+		foreach ( $rows['inserts'] as $i ) {
+			$upserts[] = '(NULL,' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+		}
 		$deletes = $rows['deletes'];
 		if ( $upserts ) {
 			$this->write_chunked(

@@ -83,21 +83,23 @@ foreach ($groups as $g) {
             $run->test("concurrency: {$P['conc_clients']} clients, overlapping batches, {$P['conc_rounds']} rounds each: one row per key, no mixed request, all 200", fn () => test_concurrency(need($sites, 'main'), $P));
             break;
         case 'decrements':
-            $victims = null;
-            $run->test('decrements: WooCommerce-style `_stock - 1` during syncs: no committed decrement lost (non-primary exact; primary chain unbroken)', function () use ($sites, $P, &$victims) {
-                return test_decrements(need($sites, 'main'), $P, $victims);
-            });
-            $run->test('decrements: no WooCommerce decrement fails (deadlock victim) because a sync runs', function () use (&$victims, $P) {
-                if ($victims === null) {
-                    throw new SkipTest('the decrement test did not run');
-                }
-                if (!$victims) {
-                    return [];
-                }
-                $posts = array_count_values(array_map(fn ($v) => $v['code'] . ' on post ' . $v['post'], $victims));
-                return [count($victims) . " of {$P['dec_statements']} decrements failed, so WooCommerce (which does not retry) would lose them: " . json_encode(array_slice($posts, 0, 8)),
-                    'see tests/reliability/README.md, "Found and fixed: decrements died as deadlock victims" (src/engine.rs sync_once: insert fresh rows first, then lock_and_reread by primary key)'];
-            });
+            foreach (['native' => false, 'php' => true] as $engine => $php) {
+                $victims = null;
+                $run->test("decrements [$engine]: WooCommerce-style `_stock - 1` during syncs, first location rows included: no committed decrement lost (non-primary exact; primary chain unbroken)", function () use ($sites, $P, $php, &$victims) {
+                    return test_decrements(need($sites, 'main'), $P, $php, $victims);
+                });
+                $run->test("decrements [$engine]: no WooCommerce decrement fails (deadlock victim) because a sync runs", function () use (&$victims, $P) {
+                    if ($victims === null) {
+                        throw new SkipTest('the decrement test did not run');
+                    }
+                    if (!$victims) {
+                        return [];
+                    }
+                    $posts = array_count_values(array_map(fn ($v) => $v['code'] . ' on post ' . $v['post'], $victims));
+                    return [count($victims) . " of {$P['dec_statements']} decrements failed, so WooCommerce (which does not retry) would lose them: " . json_encode(array_slice($posts, 0, 8)),
+                        'see tests/reliability/README.md, "Found and fixed: decrements died as deadlock victims"'];
+                });
+            }
             break;
         case 'kill':
             for ($k = 0; $k < $P['kill_runs']; $k++) {

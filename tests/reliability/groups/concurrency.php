@@ -159,22 +159,29 @@ function test_concurrency(Site $s, array $P): array
  *    is the previous write's NEW: no write was based on a stale read, so no decrement vanished in between),
  *    every decrement the client ran is in the chain as NEW = OLD - 1, every sync write sets a V some request
  *    sent, and the final `_stock` is the chain's last NEW, i.e. V_last_sync - (decrements committed after it).
- *  - For both: one `_stock` row per product afterwards (no insert, no delete of `_stock` in the audit).
+ *  - Set C: products synced at a location they have never been synced at: every sync names a location of its
+ *    own, so every sync inserts the products' first rows for it (the engine's insert-then-lock path) while the
+ *    decrements scan the same products. Checked like A (exact `_stock`), plus one location row per product and
+ *    location, holding the V of the one request that named that location.
+ *  - For all: one `_stock` row per product afterwards (no insert, no delete of `_stock` in the audit).
+ *  - No warm-up: the first syncs of A and B insert their location rows too.
  *
  * Decrements come from a separate `mariadb` client process, one UPDATE per statement in autocommit, as
  * WooCommerce's order code issues them; syncs from several concurrent HTTP clients.
  */
-function test_decrements(Site $s, array $P, ?array &$victims = null): array
+function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null): array
 {
     $f = [];
     $victims = [];
     $n = $P['dec_products'];
     $initial = 100000;
-    $st = $s->seedStore('DC' . substr(uniqid(), -5), $n, 2, $initial);
-    [$primary, $other] = array_keys($st['locations']);
+    // Locations: the primary, the other (A), and one of its own per sync (C).
+    $st = $s->seedStore('DC' . substr(uniqid(), -5), $n, 2 + $P['dec_max_syncs'], $initial);
+    $locs = array_keys($st['locations']);
+    [$primary, $other] = $locs;
+    $fresh = array_slice($locs, 2);
     $s->setOption('mulopimfwc_primary_location', (string) $primary);
-    $A = array_slice($st['products'], 0, intdiv($n, 2));
-    $B = array_slice($st['products'], intdiv($n, 2));
+    [$A, $B, $C] = array_chunk($st['products'], (int) ceil($n / 3));
     $min = min($st['products']);
     $max = max($st['products']);
 
@@ -185,19 +192,6 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
     $s->q("CREATE TRIGGER rel_audit_i AFTER INSERT ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'i', NULL, NEW.meta_value, USER()); END IF");
     $condOld = "OLD.meta_key = '_stock' AND OLD.post_id BETWEEN $min AND $max";
     $s->q("CREATE TRIGGER rel_audit_d AFTER DELETE ON wp_postmeta FOR EACH ROW IF $condOld THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (OLD.post_id, 'd', OLD.meta_value, NULL, USER()); END IF");
-    // The location keys the race writes exist before it starts: the engine inserts a product's
-    // first row for a location before it locks anything, and an order's decrement that scans that
-    // product in between can still lose a deadlock to it (README, "Known limits"); once the rows
-    // exist (every sync after a location's first), a sync only updates rows, locked in the
-    // decrement's own order, and no decrement may fail.
-    $warm = [];
-    foreach ($A as $p) {
-        $warm[] = ['product_id' => $p, 'location_id' => $other, 'stock' => $initial];
-    }
-    foreach ($B as $p) {
-        $warm[] = ['product_id' => $p, 'location_id' => $primary, 'stock' => $initial];
-    }
-    $f = array_merge($f, check_ok($s->sync($warm, false), count($warm), 0, 'warm-up sync (creates the location rows)'));
     try {
         // The decrements, as a file of autocommit statements for one mysql client process.
         mt_srand(777);
@@ -218,12 +212,14 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
 
         // Syncs while the decrements run: A at the non-primary location, B at the primary one.
         $syncValues = [];
+        $freshOf = [];
+        $okValues = [];
         $sent = 0;
         $ok = 0;
         $running = true;
         $tSync = microtime(true);
         run_multi(
-            function () use (&$sent, &$syncValues, &$running, $P, $A, $B, $primary, $other, $proc, $tSync, $s) {
+            function () use (&$sent, &$syncValues, &$freshOf, &$running, $P, $A, $B, $C, $primary, $other, $fresh, $proc, $tSync, $s, $php) {
                 if ($sent >= $P['dec_max_syncs'] || microtime(true) - $tSync > $P['dec_seconds']) {
                     return null;
                 }
@@ -250,16 +246,22 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
                 foreach ($B as $p) {
                     $items[] = ['product_id' => $p, 'location_id' => $primary, 'stock' => $v];
                 }
+                $loc = $fresh[$sent - 1];
+                $freshOf[$loc] = $v;
+                foreach ($C as $p) {
+                    $items[] = ['product_id' => $p, 'location_id' => $loc, 'stock' => $v];
+                }
                 shuffle($items);
-                return [$s->handle(json_encode(['items' => $items]), $s->headers()), $v];
+                return [$s->handle(json_encode(['items' => $items]), $s->headers($php)), $v];
             },
             $P['dec_clients'],
-            function (Resp $r, int $v) use (&$f, &$ok, $A, $B) {
-                $fails = check_ok($r, count($A) + count($B), 0, "sync V=$v");
+            function (Resp $r, int $v) use (&$f, &$ok, &$okValues, $A, $B, $C) {
+                $fails = check_ok($r, count($A) + count($B) + count($C), 0, "sync V=$v");
                 if ($fails) {
                     array_push($f, ...$fails);
                 } else {
                     $ok++;
+                    $okValues[$v] = true;
                 }
             },
             null,
@@ -304,7 +306,7 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
             Stats::note(sprintf('decrements: %d of %d WooCommerce-style decrements failed (error %s) while syncs ran', count($victims), $P['dec_statements'], implode('/', array_unique(array_column($victims, 'code')))));
         }
         Stats::$decrements += $P['dec_statements'];
-        Stats::measure('decrements', sprintf('%d decrements (%.1fs) raced %d syncs of %d items (%d clients)', $P['dec_statements'], microtime(true) - $tDec, $sent, count($A) + count($B), $P['dec_clients']));
+        Stats::measure('decrements [' . ($php ? 'php' : 'native') . ']', sprintf('%d decrements (%.1fs) raced %d syncs of %d items, %d of them first rows of a location (%d clients)', $P['dec_statements'], microtime(true) - $tDec, $sent, count($A) + count($B) + count($C), count($C), $P['dec_clients']));
         if ($running && $sent >= $P['dec_max_syncs']) {
             Stats::note("decrements: the sync budget ({$P['dec_max_syncs']}) ran out before the decrements finished; the tail of the decrements ran alone");
         }
@@ -324,7 +326,7 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
             $audit[(int) $p][] = [$op, $old, $new, $who];
         }
         $lost = 0;
-        foreach ($A as $p) {
+        foreach (array_merge($A, $C) as $p) {
             Stats::$rowsChecked++;
             $want = $initial - $dec[$p];
             if (($rowsPer[$p] ?? 0) !== 1) {
@@ -332,11 +334,11 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
             }
             if ((float) ($final[$p] ?? 'NaN') !== (float) $want) {
                 $lost += $want - (int) ($final[$p] ?? 0);
-                $f[] = "A post $p (non-primary sync): _stock {$final[$p]} != $initial - {$dec[$p]} decrements = $want";
+                $f[] = "A/C post $p (non-primary sync): _stock {$final[$p]} != $initial - {$dec[$p]} decrements = $want";
             }
             foreach ($audit[$p] ?? [] as [$op, $old, $new, $who]) {
                 if (!str_starts_with($who, 'root@')) {
-                    $f[] = "A post $p: the sync wrote _stock ($op $old -> $new by $who) though it syncs a non-primary location";
+                    $f[] = "A/C post $p: the sync wrote _stock ($op $old -> $new by $who) though it syncs a non-primary location";
                     break;
                 }
             }
@@ -384,11 +386,29 @@ function test_decrements(Site $s, array $P, ?array &$victims = null): array
                 $f[] = "B post $p: final _stock {$final[$p]} != last committed write $prev";
             }
         }
+        // C: each location a sync named holds, for every C product, one row with that sync's V (when the sync
+        // succeeded), and none at all when it failed.
+        $in = implode(',', $C);
+        $locRows = [];
+        foreach ($s->rows("SELECT post_id, meta_key, meta_value FROM wp_postmeta WHERE post_id IN ($in) AND meta_key LIKE '\\_location\\_stock\\_%'") as [$p, $k, $v]) {
+            $locRows[$k][(int) $p][] = $v;
+        }
+        foreach ($freshOf as $loc => $v) {
+            $rows = $locRows["_location_stock_$loc"] ?? [];
+            foreach ($C as $p) {
+                Stats::$rowsChecked++;
+                $got = $rows[$p] ?? [];
+                $want = isset($okValues[$v]) ? [(string) $v] : [];
+                if ($got !== $want) {
+                    $f[] = "C post $p, location $loc (sync V=$v): rows " . json_encode($got) . ', want ' . json_encode($want);
+                }
+            }
+        }
         Stats::$lost += $lost;
         if ($syncWrites === 0) {
             $f[] = 'no sync wrote the primary products\' _stock: the test did not race anything';
         }
-        Stats::measure('decrements on primary products', sprintf('%d sync writes of _stock interleaved with %d decrements; decrements committed after the last sync per product: min %d, max %d; lost: %d',
+        Stats::measure('decrements on primary products [' . ($php ? 'php' : 'native') . ']', sprintf('%d sync writes of _stock interleaved with %d decrements; decrements committed after the last sync per product: min %d, max %d; lost: %d',
             $syncWrites, array_sum(array_map(fn ($p) => $dec[$p], $B)), min($afterLast), max($afterLast), $lost));
         if (count($f) > 40) {
             $f = array_merge(array_slice($f, 0, 40), [(count($f) - 40) . ' more']);
