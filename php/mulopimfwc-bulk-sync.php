@@ -22,10 +22,16 @@ require_once __DIR__ . '/includes/class-cache.php';
 require_once __DIR__ . '/includes/class-export.php';
 require_once __DIR__ . '/includes/class-idempotency.php';
 require_once __DIR__ . '/includes/class-rest-controller.php';
+require_once __DIR__ . '/includes/class-db-error-dropin.php';
 
 register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'deactivate' ) );
 add_action( Mulopimfwc_Bulk_Sync_Idempotency::CRON_HOOK, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'prune' ) );
+// wp-content/db-error.php: a JSON 503 from the plugin's routes while the database is down.
+register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'install' ) );
+register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'remove' ) );
+add_action( 'admin_init', array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'maybe_update' ) );
+add_action( 'admin_notices', array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'admin_notice' ) );
 
 /**
  * The shared engine (REST, WP-CLI and PHP callers).

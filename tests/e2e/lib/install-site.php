@@ -113,7 +113,8 @@ foreach ( array(
 }
 
 $plugin = 'mulopimfwc-bulk-sync/mulopimfwc-bulk-sync.php';
-$res    = activate_plugin( $plugin, '', false, true );
+// Not silent: the activation hooks run as on a real site (the idempotency table, the db-error.php drop-in).
+$res    = activate_plugin( $plugin );
 if ( is_wp_error( $res ) ) {
 	e2e_fail( 'activate_plugin: ' . $res->get_error_message() );
 }

@@ -259,28 +259,55 @@ function db_fault_tests(Runner $run, array $sites, array $opts): void
         return $now === $pids0 ? [] : ['php-fpm children changed (a worker died or the pool restarted): ' . json_encode($pids0) . ' -> ' . json_encode($now)];
     };
 
-    $run->test('MariaDB stopped before the request: WordPress itself answers (its DB error page), fast, no secrets; workers survive', function () use ($s, $opts, $warm, $workersSame) {
+    $run->test('MariaDB stopped before WordPress connects: the plugin\'s db-error.php drop-in answers its routes 503 mulopimfwc_db_error (JSON, Retry-After), fast, no secrets; other pages keep WordPress\'s error page; workers survive', function () use ($s, $opts, $warm, $workersSame) {
         $f = $warm(8);
+        // Installed by the plugin's activation (tests/e2e/lib/install-site.php activates it with activate_plugin()).
+        $dropin = $s->env['E2E_WP_DIR'] . '/wp-content/db-error.php';
+        if (!is_file($dropin) || !str_contains((string) file_get_contents($dropin), 'mulopimfwc-bulk-sync-db-error-dropin')) {
+            $f[] = "activation did not install the plugin's drop-in as $dropin";
+        }
         [$rc, $out] = mdb($opts, 'stop');
         Stats::fault('MariaDB stopped');
         $s->forgetRoot();
         if ($rc !== 0) {
             return ["mariadb.sh stop failed: $out"];
         }
-        $r = $s->sync([['sku' => 'x', 'location_id' => 1, 'stock' => 1]]);
-        $r2 = $s->sync([['sku' => 'x', 'location_id' => 1, 'stock' => 1]], true);
-        foreach ([$r, $r2] as $x) {
-            // What really happens: wp-settings.php -> require_wp_db() -> wpdb::db_connect() fails -> dead_db()
-            // -> wp_die() with WordPress's HTML page and status 500, before any plugin (ours) is loaded.
-            if ($x->status !== 500 || !str_contains($x->body, 'Error establishing a database connection')) {
-                $f[] = 'expected WordPress\'s own 500 "Error establishing a database connection", got ' . $x->short();
+        $body = json_encode(['items' => [['sku' => 'x', 'location_id' => 1, 'stock' => 1]]]);
+        $h = ['Content-Type: application/json', 'X-API-Key: ' . $s->key];
+        $calls = [
+            'bulk-sync (?rest_route=)' => ['POST', '/?rest_route=/mulopimfwc/v1/inventory/bulk-sync', $h],
+            'bulk-sync (?rest_route=, PHP engine asked)' => ['POST', '/?rest_route=/mulopimfwc/v1/inventory/bulk-sync', array_merge($h, ['X-E2E-Force-PHP: 1'])],
+            'bulk-sync (/wp-json/)' => ['POST', '/wp-json/mulopimfwc/v1/inventory/bulk-sync', $h],
+            'inventory/update' => ['POST', '/wp-json/mulopimfwc/v1/inventory/update', $h],
+            'export' => ['GET', '/wp-json/mulopimfwc/v1/inventory/export', $h],
+        ];
+        $first = null;
+        foreach ($calls as $what => [$method, $path, $hh]) {
+            $x = raw_http($s->url . $path, $method, $method === 'POST' ? $body : null, $hh);
+            $first ??= $x;
+            $j = json_decode($x['body'], true);
+            if ($x['status'] !== 503 || !is_array($j) || ($j['code'] ?? null) !== 'mulopimfwc_db_error' || ($j['data']['status'] ?? null) !== 503) {
+                $f[] = "$what: expected 503 {\"code\":\"mulopimfwc_db_error\"}, got HTTP {$x['status']}: " . substr($x['body'], 0, 200);
             }
-            if ($x->seconds > 5) {
-                $f[] = "answered after {$x->seconds}s";
+            if (!str_starts_with($x['headers']['content-type'] ?? '', 'application/json')) {
+                $f[] = "$what: Content-Type " . ($x['headers']['content-type'] ?? 'none');
             }
-            array_push($f, ...leaks($s, $x->body));
+            if (!ctype_digit($x['headers']['retry-after'] ?? '')) {
+                $f[] = "$what: no Retry-After";
+            }
+            if ($x['seconds'] > 5) {
+                $f[] = "$what: answered after {$x['seconds']}s";
+            }
+            array_push($f, ...leaks($s, $x['body']));
         }
-        Stats::measure('DB down before WordPress connects', sprintf('HTTP %d in %.2fs, %s (WordPress\'s dead_db(): code %s, "Error establishing a database connection"); the plugin never runs', $r->status, $r->seconds, $r->headers['content-type'] ?? '?', json_encode($r->code())));
+        // Any other page: what WordPress shows without the drop-in.
+        $page = raw_http($s->url . '/', 'GET', null, []);
+        if ($page['status'] !== 500 || !str_contains($page['body'], 'Error establishing a database connection')) {
+            $f[] = 'front page: expected WordPress\'s 500 "Error establishing a database connection", got HTTP ' . $page['status'] . ': ' . substr($page['body'], 0, 200);
+        }
+        array_push($f, ...leaks($s, $page['body']));
+        Stats::measure('DB down before WordPress connects', sprintf('the plugin\'s routes: HTTP %d in %.2fs, %s, Retry-After %s, code %s (wp-content/db-error.php, the drop-in the plugin installs); other pages: WordPress\'s HTTP %d page',
+            $first['status'], $first['seconds'], $first['headers']['content-type'] ?? '?', $first['headers']['retry-after'] ?? '-', json_encode(json_decode($first['body'], true)['code'] ?? null), $page['status']));
         return array_merge($f, $workersSame());
     });
 
@@ -416,4 +443,36 @@ function db_fault_tests(Runner $run, array $sites, array $opts): void
         Stats::measure('after restart', sprintf('first request HTTP %d in %.2fs; 8 more all 200: %s', $r->status, microtime(true) - $t, $f ? 'no' : 'yes'));
         return array_merge($f, $workersSame());
     });
+}
+
+/**
+ * One HTTP request with the response headers: ['status', 'headers' (lower-case names), 'body', 'seconds'].
+ */
+function raw_http(string $url, string $method, ?string $body, array $headers): array
+{
+    $ch = curl_init($url);
+    $got = [];
+    curl_setopt_array($ch, [
+        CURLOPT_CUSTOMREQUEST => $method,
+        CURLOPT_RETURNTRANSFER => true,
+        CURLOPT_HTTPHEADER => array_merge(['Expect:'], $headers),
+        CURLOPT_TIMEOUT => 30,
+        CURLOPT_CONNECTTIMEOUT => 5,
+        CURLOPT_HEADERFUNCTION => function ($ch, string $line) use (&$got): int {
+            if (str_contains($line, ':')) {
+                [$k, $v] = explode(':', $line, 2);
+                $got[strtolower(trim($k))] = trim($v);
+            }
+            return strlen($line);
+        },
+    ]);
+    if ($body !== null) {
+        curl_setopt($ch, CURLOPT_POSTFIELDS, $body);
+    }
+    $t0 = microtime(true);
+    $out = curl_exec($ch);
+    Stats::$requests++;
+    $r = ['status' => (int) curl_getinfo($ch, CURLINFO_RESPONSE_CODE), 'headers' => $got, 'body' => is_string($out) ? $out : '', 'seconds' => microtime(true) - $t0];
+    Site::$responses[] = new Resp($r['status'], $r['body'], $r['seconds']);
+    return $r;
 }
