@@ -79,6 +79,8 @@ pub struct Session {
 
 /// Whether a server of this `@@version` supports `FOR UPDATE NOWAIT`.
 pub fn supports_nowait(version: &str) -> bool {
+    // The client protocol's version of a MariaDB server reads "5.5.5-10.11.6-MariaDB...".
+    let version = version.strip_prefix("5.5.5-").unwrap_or(version);
     let mut parts = version
         .split(|c: char| !c.is_ascii_digit())
         .map(|p| p.parse::<u32>().unwrap_or(0));
@@ -248,6 +250,7 @@ mod tests {
         assert!(supports_nowait("10.3.39-MariaDB"));
         assert!(!supports_nowait("10.2.44-MariaDB"));
         assert!(!supports_nowait("5.5.5-10.1.48-MariaDB"));
+        assert!(supports_nowait("5.5.5-10.11.6-MariaDB-0+deb12u1"));
         assert!(supports_nowait("8.0.36"));
         assert!(!supports_nowait("5.7.44-log"));
         assert!(!supports_nowait(""));

@@ -395,11 +395,23 @@ fn hold_stock_row(db: &TestDb, post: u64, after: Duration) -> std::thread::JoinH
     holder
         .query_drop(format!("USE `{}`", db.name))
         .expect("use");
+    // The row alone (READ COMMITTED, by primary key): no gap lock, which would only make the
+    // engine's inserts wait.
+    let id: Option<u64> = holder
+        .query_first(format!(
+            "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock'",
+            db.t("postmeta")
+        ))
+        .expect("_stock row");
+    holder
+        .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+        .expect("isolation");
     holder.query_drop("START TRANSACTION").expect("begin");
     holder
         .query_drop(format!(
-            "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock' FOR UPDATE",
-            db.t("postmeta")
+            "SELECT meta_id FROM {} WHERE meta_id = {} FOR UPDATE",
+            db.t("postmeta"),
+            id.expect("one _stock row")
         ))
         .expect("lock");
     std::thread::spawn(move || {

@@ -94,6 +94,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	public $query_count = 0;
 
 	/**
+	 * Transactions the last run took (1 unless a lock conflict made it try again).
+	 *
+	 * @var int
+	 */
+	public $attempts = 0;
+
+	/**
 	 * Table names.
 	 *
 	 * @var array
@@ -939,7 +946,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$this->post_by_post = false;
 		while ( true ) {
 			try {
-				$outcome = $this->attempt( $items, $errors );
+				$this->attempts = $attempt + 1;
+				$outcome        = $this->attempt( $items, $errors );
 				break;
 			} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
 				$this->rollback();
@@ -995,12 +1003,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	/**
 	 * Whether a server of this version supports `FOR UPDATE NOWAIT` (native: src/store.rs supports_nowait()).
 	 *
-	 * @param string $version Server version ("10.11.6-MariaDB-0+deb12u1", "8.0.36").
+	 * @param string $version Server version ("10.11.6-MariaDB-0+deb12u1", "5.5.5-10.11.6-MariaDB", "8.0.36").
 	 * @return bool
 	 */
 	public static function supports_nowait( $version ) {
 		$m = array();
-		if ( ! preg_match( '/(\d+)\.(\d+)/', (string) $version, $m ) ) {
+		// The client protocol's version of a MariaDB server reads "5.5.5-10.11.6-MariaDB...": the real one follows.
+		if ( ! preg_match( '/^(?:5\.5\.5-)?(\d+)\.(\d+)/', (string) $version, $m ) ) {
 			return false;
 		}
 		$v = array( (int) $m[1], (int) $m[2] );
