@@ -156,7 +156,8 @@ enum Order {
     /// Insert every new row, then lock every row read in `meta_id` order, without waiting
     /// (`NOWAIT`) when rows were inserted: a row another session holds then fails the attempt at
     /// once, before a wait cycle can form, and the next attempt goes post by post. A constant
-    /// number of statements.
+    /// number of statements. (A server without NOWAIT, MariaDB < 10.3 or MySQL < 8.0, goes post
+    /// by post whenever there are new rows.)
     Bulk,
     /// In post id order: lock a post's rows, then insert its new rows, before any row of a later
     /// post is locked. No cycle with a decrement can form, whatever it holds; two statements per
@@ -385,6 +386,12 @@ fn insert_and_lock(
     let mut keep = |got: Option<Vec<FreshRow>>| match (fresh.as_mut(), got) {
         (Some(all), Some(got)) => all.extend(got),
         _ => fresh = None,
+    };
+    // A server without NOWAIT cannot fail the bulk lock fast: new rows then go post by post.
+    let order = if !s.nowait && !new_rows.is_empty() {
+        Order::PostByPost
+    } else {
+        order
     };
     match order {
         Order::Bulk => {

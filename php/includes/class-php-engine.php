@@ -1478,7 +1478,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
 			}
 		};
-		if ( ! $this->post_by_post ) {
+		// A server without NOWAIT cannot fail the bulk lock fast: new rows then go post by post.
+		if ( ! $this->post_by_post && ( $this->nowait || ! $inserts ) ) {
 			$insert( $inserts );
 			$lock( $ids, $this->nowait && $inserts );
 			return;
