@@ -150,6 +150,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $post_by_post = false;
 
 	/**
+	 * The first auto-increment id this attempt's inserts got (0: none yet).
+	 *
+	 * @var int
+	 */
+	private $fresh_from = 0;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
@@ -732,10 +739,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 *
 	 * @param string $sql    SQL.
 	 * @param bool   $select Whether rows are expected back.
-	 * @return array|int Rows (assoc arrays) or affected rows.
+	 * @param bool   $assoc  Rows as assoc arrays (else as lists: lighter for many rows).
+	 * @return array|int Rows or affected rows.
 	 * @throws Mulopimfwc_Bulk_Sync_Db_Exception On any database error.
 	 */
-	private function sql( $sql, $select = false ) {
+	private function sql( $sql, $select = false, $assoc = true ) {
 		++$this->query_count;
 		if ( $this->direct() ) {
 			$dbh = $this->wpdb->dbh;
@@ -748,7 +756,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				throw new Mulopimfwc_Bulk_Sync_Db_Exception( mysqli_errno( $dbh ) );
 			}
 			if ( $select ) {
-				$rows = $res instanceof mysqli_result ? mysqli_fetch_all( $res, MYSQLI_ASSOC ) : array();
+				$rows = $res instanceof mysqli_result ? mysqli_fetch_all( $res, $assoc ? MYSQLI_ASSOC : MYSQLI_NUM ) : array();
 				if ( $res instanceof mysqli_result ) {
 					mysqli_free_result( $res );
 				}
@@ -758,7 +766,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 		$suppress = $this->wpdb->suppress_errors( true );
 		if ( $select ) {
-			$rows = $this->wpdb->get_results( $sql, ARRAY_A );
+			$rows = $this->wpdb->get_results( $sql, $assoc ? ARRAY_A : ARRAY_N );
 		} else {
 			$rows = $this->wpdb->query( $sql );
 		}
@@ -864,13 +872,21 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @param string $head SQL before the VALUES tuples.
 	 * @param array  $rows SQL tuples "(...)".
 	 * @param string $tail SQL after the tuples.
+	 * @return int The auto-increment id of the first statement's first row (0: none).
 	 */
 	private function write_chunked( $head, array $rows, $tail = '' ) {
 		$batch = array();
 		$bytes = 0;
+		$first = 0;
+		$run   = function ( array $batch ) use ( $head, $tail, &$first ) {
+			$this->sql( $head . implode( ',', $batch ) . $tail );
+			if ( 0 === $first ) {
+				$first = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
+			}
+		};
 		foreach ( $rows as $row ) {
 			if ( $batch && ( count( $batch ) >= self::CHUNK_ROWS || $bytes + strlen( $row ) > self::CHUNK_BYTES ) ) {
-				$this->sql( $head . implode( ',', $batch ) . $tail );
+				$run( $batch );
 				$batch = array();
 				$bytes = 0;
 			}
@@ -878,8 +894,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$bytes  += strlen( $row ) + 1;
 		}
 		if ( $batch ) {
-			$this->sql( $head . implode( ',', $batch ) . $tail );
+			$run( $batch );
 		}
+		return $first;
 	}
 
 	/**
@@ -1315,12 +1332,19 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			return isset( $parents[ $id ] ) || ( isset( $types[ $id ] ) && 'variable' === $types[ $id ] );
 		};
 
-		// 4. The meta rows that matter: their keys.
-		$keys = array( '_stock', '_stock_status', '_manage_stock', '_backorders', '_regular_price' );
+		// 4. The meta rows that matter: WooCommerce's own keys of every post involved, a location's keys only of
+		// the posts that have items there (the plan reads no other; as the native engine's read_meta()).
+		$keys    = array( '_stock', '_stock_status', '_manage_stock', '_backorders', '_regular_price' );
+		$key_loc = array(); // location key => location id.
 		foreach ( array_keys( $locs ) as $l ) {
 			foreach ( array( 'stock', 'regular_price', 'sale_price', 'backorders', 'disabled' ) as $k ) {
-				$keys[] = '_location_' . $k . '_' . $l;
+				$keys[]                                = '_location_' . $k . '_' . $l;
+				$key_loc[ '_location_' . $k . '_' . $l ] = $l;
 			}
+		}
+		$wanted = array(); // post => location id => true.
+		foreach ( $resolved as $it ) {
+			$wanted[ $it['post'] ][ $it['location'] ] = true;
 		}
 		$key_sql      = implode( ',', array_map( array( $this, 'q' ), $keys ) );
 		$variable_ids = array();
@@ -1332,7 +1356,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
 		// 5. Plan on the rows as read (a plain read: with the products locked, the latest committed values).
 		$given = $errors;
-		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts );
+		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts, $key_loc, $wanted );
 		$plan                    = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows                    = $this->meta_rows( $plan['new'], $meta );
 		if ( ! empty( $this->opts['dry_run'] ) ) {
@@ -1342,38 +1366,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		// 6. Insert the rows that do not exist yet and lock the rows read (see insert_and_lock()), then plan again
 		// on the locked rows' current values: an order may have moved `_stock` in between, and relative changes and
 		// compare-and-set build on the current value. The fresh rows are this transaction's own.
-		$read_ids = array();
-		foreach ( $meta as $by_key ) {
-			foreach ( $by_key as $list ) {
-				foreach ( $list as $row ) {
-					$read_ids[ $row[0] ] = true;
-				}
-			}
-		}
-		$this->insert_and_lock( array_keys( $read_ids ), $rows['inserts'] );
-		$fresh_keys = array();
-		foreach ( $rows['inserts'] as $ins ) {
-			$fresh_keys[ $ins[0] ][ $ins[1] ] = true;
-		}
-		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts );
-		$fresh                   = array(); // post => key => list of [meta_id, value]: the rows just inserted.
-		foreach ( $meta as $post => $by_key ) {
-			foreach ( $by_key as $key => $list ) {
-				if ( ! isset( $fresh_keys[ $post ][ $key ] ) ) {
-					continue;
-				}
-				foreach ( $list as $i => $row ) {
-					if ( ! isset( $read_ids[ $row[0] ] ) ) {
-						$fresh[ $post ][ $key ][] = $row;
-						unset( $meta[ $post ][ $key ][ $i ] );
-					}
-				}
-				$meta[ $post ][ $key ] = array_values( $meta[ $post ][ $key ] );
-				if ( ! $meta[ $post ][ $key ] ) {
-					unset( $meta[ $post ][ $key ] );
-				}
-			}
-		}
+		// The first plan's structures are let go before the second is built (large requests: memory_limit).
+		$inserts = $rows['inserts'];
+		unset( $plan, $rows );
+		$this->insert_and_lock( $meta, $inserts );
+		$fresh = $this->read_fresh( $inserts ); // post => key => list of [meta_id, value]: the rows just inserted.
+		unset( $inserts );
 		$errors = $given;
 		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows   = $this->meta_rows( $plan['new'], $meta );
@@ -1389,22 +1387,27 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @param string $key_sql      SQL list of the meta keys.
 	 * @param int[]  $variable_ids Variable products among them.
 	 * @param array  $posts        Post rows by id; the variations are added.
+	 * @param array  $key_loc      Location meta key => its location id.
+	 * @param array  $wanted       Post => location ids it has items at (its other locations' rows are left out).
 	 * @return array [meta: post => key => list of [meta_id, value] by meta_id, children: parent => child ids].
 	 */
-	private function read_meta( array $lock_ids, $key_sql, array $variable_ids, array &$posts ) {
+	private function read_meta( array $lock_ids, $key_sql, array $variable_ids, array &$posts, array $key_loc, array $wanted ) {
 		$t    = $this->t;
 		$meta = array();
 		$seen = array();
-		$rows = $this->select_chunked(
-			$lock_ids,
-			function ( $chunk ) use ( $t, $key_sql ) {
-				return "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id";
+		// Chunk by chunk: a large request's rows are never all held twice (as result rows and as $meta).
+		foreach ( array_chunk( $lock_ids, self::IN_CHUNK ) as $chunk ) {
+			$rows = $this->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id", true );
+			foreach ( $rows as $r ) {
+				$post = (int) $r['post_id'];
+				if ( isset( $key_loc[ $r['meta_key'] ] ) && ! isset( $wanted[ $post ][ $key_loc[ $r['meta_key'] ] ] ) ) {
+					continue;
+				}
+				$seen[ $r['meta_id'] ]              = true;
+				$meta[ $post ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
 			}
-		);
-		foreach ( $rows as $r ) {
-			$seen[ $r['meta_id'] ]                           = true;
-			$meta[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
 		}
+		unset( $rows );
 		$children = array();
 		if ( $variable_ids ) {
 			$rows = $this->select_chunked(
@@ -1450,17 +1453,31 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * so that a conflict fails the attempt at once; the retry (post_by_post) locks a post's rows and inserts its new
 	 * rows, post by post in id order, waiting normally.
 	 *
-	 * @param int[] $ids     Meta ids read.
+	 * @param array $meta    The rows read: post => key => list of [meta_id, value]; afterwards their values now (a
+	 *                       row deleted meanwhile is gone).
 	 * @param array $inserts New rows: list of [post, key, value].
 	 */
-	private function insert_and_lock( array $ids, array $inserts ) {
-		$t    = $this->t;
-		$lock = function ( array $ids, $nowait ) use ( $t ) {
+	private function insert_and_lock( array &$meta, array $inserts ) {
+		$t                = $this->t;
+		$now              = array(); // meta_id => value, as locked.
+		$this->fresh_from = 0;
+		$lock             = function ( array $ids, $nowait ) use ( $t, &$now ) {
 			sort( $ids, SORT_NUMERIC );
 			foreach ( array_chunk( $ids, self::IN_CHUNK ) as $chunk ) {
-				$this->sql( "SELECT meta_id FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ') FOR UPDATE' . ( $nowait ? ' NOWAIT' : '' ), true );
+				$rows = $this->sql( "SELECT meta_id, meta_value FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ') ORDER BY meta_id FOR UPDATE' . ( $nowait ? ' NOWAIT' : '' ), true, false );
+				foreach ( $rows as $r ) {
+					$now[ (int) $r[0] ] = $r[1];
+				}
 			}
 		};
+		$ids_of = array();
+		foreach ( $meta as $post => $by_key ) {
+			foreach ( $by_key as $list ) {
+				foreach ( $list as $row ) {
+					$ids_of[ $post ][] = $row[0];
+				}
+			}
+		}
 		// In post id order: a row inserted into a later post's range first would be one that post's decrement can
 		// wait for while it holds the gap an earlier post's new row goes into.
 		usort(
@@ -1475,44 +1492,88 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$tuples[] = '(' . (int) $r[0] . ',' . $this->q( $r[1] ) . ',' . $this->q( $r[2] ) . ')';
 			}
 			if ( $tuples ) {
-				$this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+				$first = $this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+				if ( $first > 0 && ( 0 === $this->fresh_from || $first < $this->fresh_from ) ) {
+					$this->fresh_from = $first;
+				}
 			}
 		};
 		// A server without NOWAIT cannot fail the bulk lock fast: new rows then go post by post.
 		if ( ! $this->post_by_post && ( $this->nowait || ! $inserts ) ) {
 			$insert( $inserts );
-			$lock( $ids, $this->nowait && $inserts );
-			return;
-		}
-		$ids_of = array();
-		if ( $ids ) {
-			foreach ( $this->select_chunked(
-				$ids,
-				function ( $chunk ) use ( $t ) {
-					return "SELECT meta_id, post_id FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ')';
+			$lock( $ids_of ? array_merge( ...array_values( $ids_of ) ) : array(), $this->nowait && $inserts );
+		} else {
+			$new_of = array();
+			foreach ( $inserts as $r ) {
+				$new_of[ (int) $r[0] ][] = $r;
+			}
+			$posts = array_keys( $ids_of + $new_of );
+			sort( $posts, SORT_NUMERIC );
+			$pending = array(); // Rows of posts without new rows join the next lock statement.
+			foreach ( $posts as $post ) {
+				if ( isset( $ids_of[ $post ] ) ) {
+					array_push( $pending, ...$ids_of[ $post ] );
 				}
-			) as $r ) {
-				$ids_of[ (int) $r['post_id'] ][] = (int) $r['meta_id'];
+				if ( isset( $new_of[ $post ] ) ) {
+					$lock( $pending, false );
+					$pending = array();
+					$insert( $new_of[ $post ] );
+				}
+			}
+			$lock( $pending, false );
+		}
+		// The values as locked; only what changed meanwhile is touched (a large request reads many rows).
+		foreach ( $meta as $post => $by_key ) {
+			foreach ( $by_key as $key => $list ) {
+				$gone = false;
+				foreach ( $list as $i => $row ) {
+					if ( ! array_key_exists( $row[0], $now ) ) {
+						unset( $meta[ $post ][ $key ][ $i ] );
+						$gone = true;
+					} elseif ( $now[ $row[0] ] !== $row[1] ) {
+						$meta[ $post ][ $key ][ $i ][1] = $now[ $row[0] ];
+					}
+				}
+				if ( $gone ) {
+					$meta[ $post ][ $key ] = array_values( $meta[ $post ][ $key ] );
+					if ( ! $meta[ $post ][ $key ] ) {
+						unset( $meta[ $post ][ $key ] );
+					}
+				}
 			}
 		}
-		$new_of = array();
-		foreach ( $inserts as $r ) {
-			$new_of[ (int) $r[0] ][] = $r;
+	}
+
+	/**
+	 * The rows this transaction just inserted, as the database holds them: ids from the first one the inserts got
+	 * (auto-increment ids only grow, so every row that existed before is below it).
+	 *
+	 * @param array $inserts New rows: list of [post, key, value].
+	 * @return array post => key => list of [meta_id, value] by meta_id.
+	 */
+	private function read_fresh( array $inserts ) {
+		if ( ! $inserts ) {
+			return array();
 		}
-		$posts = array_keys( $ids_of + $new_of );
-		sort( $posts, SORT_NUMERIC );
-		$pending = array(); // Rows of posts without new rows join the next lock statement.
-		foreach ( $posts as $post ) {
-			if ( isset( $ids_of[ $post ] ) ) {
-				array_push( $pending, ...$ids_of[ $post ] );
-			}
-			if ( isset( $new_of[ $post ] ) ) {
-				$lock( $pending, false );
-				$pending = array();
-				$insert( $new_of[ $post ] );
+		$t    = $this->t;
+		$want = array();
+		$keys = array();
+		foreach ( $inserts as $ins ) {
+			$want[ $ins[0] ][ $ins[1] ] = true;
+			$keys[ $ins[1] ]            = true;
+		}
+		$key_sql = implode( ',', array_map( array( $this, 'q' ), array_keys( $keys ) ) );
+		$from    = $this->fresh_from > 0 ? ' AND meta_id >= ' . (int) $this->fresh_from : '';
+		$fresh   = array();
+		foreach ( array_chunk( array_keys( $want ), self::IN_CHUNK ) as $chunk ) {
+			$rows = $this->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}){$from} ORDER BY meta_id", true );
+			foreach ( $rows as $r ) {
+				if ( isset( $want[ (int) $r['post_id'] ][ $r['meta_key'] ] ) ) {
+					$fresh[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
+				}
 			}
 		}
-		$lock( $pending, false );
+		return $fresh;
 	}
 
 	/**

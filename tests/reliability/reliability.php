@@ -80,7 +80,9 @@ foreach ($groups as $g) {
     echo "---- $g\n";
     switch ($g) {
         case 'concurrency':
-            $run->test("concurrency: {$P['conc_clients']} clients, overlapping batches, {$P['conc_rounds']} rounds each: one row per key, no mixed request, all 200", fn () => test_concurrency(need($sites, 'main'), $P));
+            foreach (['native' => false, 'php' => true] as $engine => $php) {
+                $run->test("concurrency [$engine]: {$P['conc_clients']} clients, overlapping batches, {$P['conc_rounds']} rounds each: one row per key, no mixed request, all 200", fn () => test_concurrency(need($sites, 'main'), $P, $php));
+            }
             break;
         case 'decrements':
             foreach (['native' => false, 'php' => true] as $engine => $php) {

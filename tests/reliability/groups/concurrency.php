@@ -20,7 +20,7 @@ namespace Mulopimfwc\Reliability;
  * product and answered 200; WooCommerce's `_stock` (primary location follows) and the lookup row agree with it.
  * Every response was a 200 with the right counts: no deadlock reached a client.
  */
-function test_concurrency(Site $s, array $P): array
+function test_concurrency(Site $s, array $P, bool $php = false): array
 {
     $f = [];
     $st = $s->seedStore('CC' . substr(uniqid(), -5), $P['conc_products'], $P['conc_locations']);
@@ -60,12 +60,12 @@ function test_concurrency(Site $s, array $P): array
     $qi = 0;
     $t0 = microtime(true);
     run_multi(
-        function () use (&$qi, $queue, $s) {
+        function () use (&$qi, $queue, $s, $php) {
             if ($qi >= count($queue)) {
                 return null;
             }
             $q = $queue[$qi];
-            return [$s->handle($q['body'], $s->headers()), $qi++];
+            return [$s->handle($q['body'], $s->headers($php)), $qi++];
         },
         $P['conc_clients'],
         function (Resp $r, int $i) use (&$f, &$ok, &$statuses, &$included, $queue, $st) {
@@ -89,7 +89,7 @@ function test_concurrency(Site $s, array $P): array
         240.0
     );
     $secs = microtime(true) - $t0;
-    Stats::measure('concurrency', sprintf('%d requests (%d items each at most) by %d clients in %.1fs; statuses %s', count($queue), $queue[0]['n'], $P['conc_clients'], $secs, json_encode($statuses)));
+    Stats::measure('concurrency [' . ($php ? 'php' : 'native') . ']', sprintf('%d requests (%d items each at most) by %d clients in %.1fs; statuses %s', count($queue), $queue[0]['n'], $P['conc_clients'], $secs, json_encode($statuses)));
 
     $dups = $s->duplicates($st['products']);
     if ($dups) {
@@ -140,7 +140,7 @@ function test_concurrency(Site $s, array $P): array
     }
     $deadlocks = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'") - $deadlocks0;
     $lockwaits = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'") - $lockwaits0;
-    Stats::measure('concurrency server side', "$lockwaits row lock waits, $deadlocks deadlocks (retried inside the engine; none reached a client)");
+    Stats::measure('concurrency server side [' . ($php ? 'php' : 'native') . ']', "$lockwaits row lock waits, $deadlocks deadlocks (retried inside the engine; none reached a client)");
     if ($ok !== count($queue)) {
         $f[] = "$ok of " . count($queue) . ' requests answered 200 with the right counts';
     }
