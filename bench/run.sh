@@ -157,14 +157,14 @@ code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' -X POST -H 'Content-Type:
 
 # Machine and versions.
 php -r '
-    [$_, $out, $cmd, $db_version, $wp_dir] = $argv;
+    [$_, $out, $cmd, $db_version, $wp_dir, $repo] = $argv;
     $sh = fn ($c) => trim((string) shell_exec($c . " 2>&1"));
     $cpu = $sh("grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2");
     preg_match("/MemTotal:\\s+(\\d+)/", file_get_contents("/proc/meminfo"), $m);
     $wp_version = "?";
     include $wp_dir . "/wp-includes/version.php";
-    $git = $sh("git -C " . escapeshellarg(dirname(__DIR__)) . " rev-parse --short HEAD");
-    $dirty = $sh("git status --porcelain -- src php Cargo.toml Cargo.lock") !== "" ? " (+ uncommitted changes)" : "";
+    $git = $sh("git -C " . escapeshellarg($repo) . " rev-parse --short HEAD");
+    $dirty = $sh("git -C " . escapeshellarg($repo) . " status --porcelain -- src php Cargo.toml Cargo.lock") !== "" ? " (+ uncommitted changes)" : "";
     file_put_contents($out, json_encode([
         "date" => gmdate("Y-m-d H:i") . " UTC",
         "nproc" => (int) $sh("nproc"),
@@ -182,7 +182,7 @@ php -r '
         ],
     ], JSON_PRETTY_PRINT));
 ' "$WORK/meta.json" "./build.sh bench${args_given:+ $args_given}" \
-    "$(mariadb --no-defaults -S "$MULOPIMFWC_DB_ROOT_SOCKET" -uroot -N -e 'SELECT VERSION()')" "$E2E_WP_DIR"
+    "$(mariadb --no-defaults -S "$MULOPIMFWC_DB_ROOT_SOCKET" -uroot -N -e 'SELECT VERSION()')" "$E2E_WP_DIR" "$REPO"
 
 driver_args=(--state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-$name.json" --meta "$WORK/meta.json"
     --sizes "$sizes" --runs "$runs" --slow-runs "$slow_runs" --max-case-seconds "$max_case")
