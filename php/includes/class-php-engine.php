@@ -1360,7 +1360,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$plan                    = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows                    = $this->meta_rows( $plan['new'], $meta );
 		if ( ! empty( $this->opts['dry_run'] ) ) {
-			return $this->planned( $plan, $rows, array() );
+			return $this->planned( $plan, $rows );
 		}
 
 		// 6. Insert the rows that do not exist yet and lock the rows read (see insert_and_lock()), then plan again
@@ -1376,7 +1376,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows   = $this->meta_rows( $plan['new'], $meta );
 		$this->write( $plan['new'], $this->reconcile_fresh( $rows, $fresh ), $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'] );
-		return $this->planned( $plan, $rows, $fresh );
+		return $this->planned( $plan, $rows );
 	}
 
 	/**
@@ -1612,13 +1612,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * What plan_and_write() returns: changed posts, stock changes, row counts as the client sees them (a fresh row
 	 * the final plan writes counts as inserted; one it dropped, not at all).
 	 *
-	 * @param array $plan  The plan (see plan_state()).
-	 * @param array $rows  Row writes of the final plan, before reconcile_fresh().
-	 * @param array $fresh Fresh rows (see reconcile_fresh()).
+	 * @param array $plan The plan (see plan_state()).
+	 * @param array $rows Row writes of the final plan, before reconcile_fresh() (its inserts count the fresh rows
+	 *                    the plan kept).
 	 * @return array [changed post ids, stock changes, counts].
 	 */
-	private function planned( array $plan, array $rows, array $fresh ) {
-		unset( $fresh );
+	private function planned( array $plan, array $rows ) {
 		$ids = array_map( 'intval', array_keys( $plan['changed'] ) );
 		sort( $ids, SORT_NUMERIC );
 		$counts = array(
