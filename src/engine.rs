@@ -398,8 +398,8 @@ fn insert_and_lock(
             keep(insert_fresh(s, t, new_rows)?);
             let mut ids: Vec<u64> = read.into_values().flatten().collect();
             ids.sort_unstable();
-            let nowait = s.nowait && !new_rows.is_empty();
-            lock_rows(s, t, ids, nowait, snap)?;
+            // Here the server has NOWAIT whenever rows were inserted (else: post by post).
+            lock_rows(s, t, ids, !new_rows.is_empty(), snap)?;
         }
         Order::PostByPost => {
             let mut by_post: BTreeMap<u64, Vec<&MetaWrite>> = BTreeMap::new();
@@ -500,14 +500,7 @@ fn insert_fresh(
         Ok(())
     };
     for w in writes {
-        let mut part = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
-        part.push_str("(NULL,");
-        part.push_str(&w.post_id.to_string());
-        part.push(',');
-        push_str_lit(&mut part, &w.key);
-        part.push(',');
-        push_str_lit(&mut part, &w.value);
-        part.push(')');
+        let part = meta_tuple(w);
         if !sql.is_empty() && sql.len() + part.len() + 1 > s.packet_budget {
             flush(s, &mut sql, &mut batch, &mut out)?;
         }
@@ -730,28 +723,32 @@ impl Report {
     }
 }
 
+/// A postmeta row as the SQL tuple `(meta_id, post_id, meta_key, meta_value)`; a new row's id is
+/// `NULL`.
+fn meta_tuple(w: &MetaWrite) -> String {
+    let mut p = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
+    p.push('(');
+    match w.meta_id {
+        Some(id) => p.push_str(&id.to_string()),
+        None => p.push_str("NULL"),
+    }
+    p.push(',');
+    p.push_str(&w.post_id.to_string());
+    p.push(',');
+    push_str_lit(&mut p, &w.key);
+    p.push(',');
+    push_str_lit(&mut p, &w.value);
+    p.push(')');
+    p
+}
+
 /// Multi-row `INSERT ... ON DUPLICATE KEY UPDATE` keyed on `meta_id` (new rows: `NULL`).
 fn upsert_meta<'a>(
     s: &mut Session,
     t: &Tables,
     writes: impl Iterator<Item = &'a MetaWrite>,
 ) -> Result<(), DbFailure> {
-    let parts = writes.map(|w| {
-        let mut p = String::with_capacity(w.key.len() * 2 + w.value.len() * 2 + 48);
-        p.push('(');
-        match w.meta_id {
-            Some(id) => p.push_str(&id.to_string()),
-            None => p.push_str("NULL"),
-        }
-        p.push(',');
-        p.push_str(&w.post_id.to_string());
-        p.push(',');
-        push_str_lit(&mut p, &w.key);
-        p.push(',');
-        push_str_lit(&mut p, &w.value);
-        p.push(')');
-        p
-    });
+    let parts = writes.map(meta_tuple);
     for sql in chunked(
         &format!(
             "INSERT INTO {} (meta_id, post_id, meta_key, meta_value) VALUES ",
