@@ -128,6 +128,7 @@ missing_test_packages() {
     have curl || pkgs+=(curl)
     have php-fpm8.2 || pkgs+=(php8.2-fpm)
     have nginx || pkgs+=(nginx)
+    have pkill || pkgs+=(procps) # not in a minimal Debian image; the e2e harness stops workers with it
     echo "${pkgs[*]}"
 }
 
