@@ -28,25 +28,8 @@ if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) ) {
 }
 error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED ); // as the mu-plugin does for bench requests
 
-function bench_proc_kb( $field ) {
-	$s = @file_get_contents( '/proc/self/status' );
-	return ( is_string( $s ) && preg_match( '/^' . $field . ':\s+(\d+)\s+kB/m', $s, $m ) ) ? (int) $m[1] : -1;
-}
-
-// A second connection for the server's counter (its own statements are subtracted: calibrated below).
-$host = DB_HOST;
-$sock = null;
-if ( preg_match( '/^localhost:(\/.*)$/', $host, $m ) ) {
-	$host = 'localhost';
-	$sock = $m[1];
-}
-$mon       = new mysqli( $host, DB_USER, DB_PASSWORD, DB_NAME, 0, $sock );
-$questions = static function () use ( $mon ) {
-	return (int) $mon->query( "SHOW GLOBAL STATUS LIKE 'Questions'" )->fetch_row()[1];
-};
-$a    = $questions();
-$b    = $questions();
-$self = $b - $a; // what one reading adds
+require __DIR__ . '/cli-common.php';
+list( $questions, $self ) = bench_questions();
 
 $payload = file_get_contents( $file );
 $engine  = mulopimfwc_bulk_sync_engine();

@@ -15,14 +15,8 @@
  * multi-row statements sent by a plain mysqli client in one transaction).
  */
 
-mysqli_report( MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT );
-$o = getopt( '', array( 'state:', 'work:', 'out:', 'sizes:', 'runs:', 'slow-runs:', 'no-baseline', 'baseline-max:', 'max-case-seconds:', 'meta:', 'cases:', 'payloads-only' ) );
-foreach ( array( 'state', 'work', 'out' ) as $k ) {
-	if ( empty( $o[ $k ] ) ) {
-		fwrite( STDERR, "driver.php: --$k is required\n" );
-		exit( 2 );
-	}
-}
+require __DIR__ . '/common.php';
+$o = bench_options( 'driver.php', array( 'state:', 'work:', 'out:', 'sizes:', 'runs:', 'slow-runs:', 'no-baseline', 'baseline-max:', 'max-case-seconds:', 'meta:', 'cases:', 'payloads-only' ) );
 $state     = json_decode( file_get_contents( $o['state'] ), true );
 $work      = rtrim( $o['work'], '/' );
 $sizes     = array_map( 'intval', explode( ',', $o['sizes'] ?? '100,1000,10000,100000' ) );
@@ -51,25 +45,12 @@ $all_cases = array(
 );
 
 // Connections: root (resets), the site's user (the floor client, like the engines), a monitor (counters).
-$root  = new mysqli( 'localhost', 'root', '', $state['db'], 0, getenv( 'MULOPIMFWC_DB_ROOT_SOCKET' ) );
-$floor = new mysqli( 'localhost', getenv( 'E2E_DB_USER' ), getenv( 'E2E_DB_PASSWORD' ), $state['db'], 0, getenv( 'E2E_DB_SOCKET' ) );
-$floor->set_charset( 'utf8mb4' );
-$mon = new mysqli( 'localhost', 'root', '', '', 0, getenv( 'MULOPIMFWC_DB_ROOT_SOCKET' ) );
-function questions() {
-	global $mon;
-	return (int) $mon->query( "SHOW GLOBAL STATUS LIKE 'Questions'" )->fetch_row()[1];
-}
-$qa        = questions();
-$q_self    = questions() - $qa;
+$root = new mysqli( 'localhost', 'root', '', $state['db'], 0, getenv( 'MULOPIMFWC_DB_ROOT_SOCKET' ) );
+bench_connect( $state );
 $toggle    = 0;
 $results   = array();
 $skipped   = array();
 $estimates = array();
-
-function say( $s ) {
-	fwrite( STDOUT, $s . "\n" );
-	flush();
-}
 
 /*
  * Payloads: N distinct (product, location) pairs in a fixed pseudo-random order (the first N of one
@@ -201,39 +182,24 @@ function reset_store( $n ) {
 }
 
 function run_http( $engine, $file, $n ) {
-	global $url, $api_key, $q_self;
+	global $url, $api_key;
 	$route = 'baseline' === $engine ? '/wp-json/mulopimfwc-bench/v1/baseline-sync' : '/wp-json/mulopimfwc/v1/inventory/bulk-sync';
 	$hdr   = array( 'Content-Type: application/json', 'X-API-Key: ' . $api_key, 'X-Bench: 1', 'Expect:' );
 	if ( 'php' === $engine ) {
 		$hdr[] = 'X-E2E-Force-PHP: 1'; // tests/e2e/lib/mulopimfwc-test-helpers.php turns mulopimfwc_force_php_engine on
 	}
-	$body    = file_get_contents( $file );
-	$headers = array();
-	$ch      = curl_init( $url . $route );
-	curl_setopt_array(
+	$ch = curl_init( $url . $route );
+	$r  = bench_http(
 		$ch,
 		array(
-			CURLOPT_POST           => true,
-			CURLOPT_POSTFIELDS     => $body,
-			CURLOPT_HTTPHEADER     => $hdr,
-			CURLOPT_RETURNTRANSFER => true,
-			CURLOPT_TIMEOUT        => 3600,
-			CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$headers ) {
-				$p = strpos( $line, ':' );
-				if ( false !== $p ) {
-					$headers[ strtolower( trim( substr( $line, 0, $p ) ) ) ] = trim( substr( $line, $p + 1 ) );
-				}
-				return strlen( $line );
-			},
+			CURLOPT_POST       => true,
+			CURLOPT_POSTFIELDS => file_get_contents( $file ),
+			CURLOPT_HTTPHEADER => $hdr,
+			CURLOPT_TIMEOUT    => 3600,
 		)
 	);
-	$q0   = questions();
-	$resp = curl_exec( $ch );
-	$q1   = questions();
-	$code = curl_getinfo( $ch, CURLINFO_HTTP_CODE );
-	$time = curl_getinfo( $ch, CURLINFO_TOTAL_TIME_T ) / 1e6;
-	$err  = curl_error( $ch );
 	curl_close( $ch );
+	list( $code, $resp, $time, $headers, $err ) = array( $r['code'], $r['body'], $r['seconds'], $r['headers'], $r['error'] );
 	$json = is_string( $resp ) ? json_decode( $resp, true ) : null;
 	$h    = static function ( $k ) use ( $headers ) {
 		return isset( $headers[ $k ] ) ? (float) $headers[ $k ] : null;
@@ -245,7 +211,7 @@ function run_http( $engine, $file, $n ) {
 		'mem_growth'        => $h( 'x-bench-mem-growth' ),
 		'rss_peak'          => $h( 'x-bench-rss-peak' ),
 		'rss_growth'        => $h( 'x-bench-rss-growth' ),
-		'statements'        => $q1 - $q0 - $q_self,
+		'statements'        => $r['statements'],
 		'engine_statements' => $h( 'x-bench-engine-statements' ),
 		'wpdb_queries'      => $h( 'x-bench-wpdb-queries' ),
 		'php_seconds'       => $h( 'x-bench-php-seconds' ),
@@ -257,24 +223,9 @@ function run_http( $engine, $file, $n ) {
 }
 
 function run_cli( $engine, $file ) {
-	global $so, $wp_dir;
-	$cmd = array( 'timeout', '3600', PHP_BINARY );
-	if ( 'native' === $engine ) {
-		array_push( $cmd, '-d', 'extension=' . $so );
-	}
-	array_push( $cmd, '-d', 'memory_limit=4G', __DIR__ . '/cli.php', $wp_dir, $engine, $file );
-	$p   = proc_open( $cmd, array( 1 => array( 'pipe', 'w' ), 2 => array( 'pipe', 'w' ) ), $pipes );
-	$out = stream_get_contents( $pipes[1] );
-	$err = stream_get_contents( $pipes[2] );
-	$rc  = proc_close( $p );
-	$line = null;
-	foreach ( explode( "\n", trim( $out ) ) as $l ) {
-		if ( '' !== $l && '{' === $l[0] ) {
-			$line = $l;
-		}
-	}
-	$r = $line ? json_decode( $line, true ) : null;
-	if ( ! is_array( $r ) ) {
+	global $wp_dir;
+	list( $r, $rc, $err, $out ) = bench_child( $engine, 'cli.php', array( $wp_dir, $engine, $file ) );
+	if ( null === $r ) {
 		return array( 'seconds' => null, 'first_error' => "cli.php exited $rc: " . substr( trim( $err . ' ' . $out ), 0, 400 ) );
 	}
 	return $r;

@@ -32,24 +32,8 @@ if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) || ! class_exists( 'Mulo
 }
 error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED ); // as the mu-plugin does for bench requests
 
-function bench_proc_kb( $field ) {
-	$s = @file_get_contents( '/proc/self/status' );
-	return ( is_string( $s ) && preg_match( '/^' . $field . ':\s+(\d+)\s+kB/m', $s, $m ) ) ? (int) $m[1] : -1;
-}
-
-$host = DB_HOST;
-$sock = null;
-if ( preg_match( '/^localhost:(\/.*)$/', $host, $m ) ) {
-	$host = 'localhost';
-	$sock = $m[1];
-}
-$mon       = new mysqli( $host, DB_USER, DB_PASSWORD, DB_NAME, 0, $sock );
-$questions = static function () use ( $mon ) {
-	return (int) $mon->query( "SHOW GLOBAL STATUS LIKE 'Questions'" )->fetch_row()[1];
-};
-$a    = $questions();
-$b    = $questions();
-$self = $b - $a;
+require __DIR__ . '/cli-common.php';
+list( $questions, $self ) = bench_questions();
 
 $engine = mulopimfwc_bulk_sync_engine();
 if ( 'native' === $case ) {

@@ -24,15 +24,9 @@
  * hash is compared with the floor's.
  */
 
-mysqli_report( MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT );
+require __DIR__ . '/common.php';
 require __DIR__ . '/export-common.php';
-$o = getopt( '', array( 'state:', 'work:', 'out:', 'runs:', 'per-page:', 'location-id:', 'cases:', 'meta:' ) );
-foreach ( array( 'state', 'work', 'out' ) as $k ) {
-	if ( empty( $o[ $k ] ) ) {
-		fwrite( STDERR, "export.php: --$k is required\n" );
-		exit( 2 );
-	}
-}
+$o = bench_options( 'export.php', array( 'state:', 'work:', 'out:', 'runs:', 'per-page:', 'location-id:', 'cases:', 'meta:' ) );
 $state       = json_decode( file_get_contents( $o['state'] ), true );
 $work        = rtrim( $o['work'], '/' );
 $runs        = max( 1, (int) ( $o['runs'] ?? 5 ) );
@@ -47,20 +41,7 @@ $api_key     = getenv( 'E2E_API_KEY' );
 $prefix      = $state['prefix'];
 $shutdown_log = rtrim( (string) $wp_dir, '/' ) . '/wp-content/mulopimfwc-bench-shutdown.jsonl'; // bench mu-plugin
 
-$floor = new mysqli( 'localhost', getenv( 'E2E_DB_USER' ), getenv( 'E2E_DB_PASSWORD' ), $state['db'], 0, getenv( 'E2E_DB_SOCKET' ) );
-$floor->set_charset( 'utf8mb4' );
-$mon = new mysqli( 'localhost', 'root', '', '', 0, getenv( 'MULOPIMFWC_DB_ROOT_SOCKET' ) );
-function questions() {
-	global $mon;
-	return (int) $mon->query( "SHOW GLOBAL STATUS LIKE 'Questions'" )->fetch_row()[1];
-}
-$qa     = questions();
-$q_self = questions() - $qa;
-
-function say( $s ) {
-	fwrite( STDOUT, $s . "\n" );
-	flush();
-}
+bench_connect( $state );
 
 // The cases, in the order each run goes through them.
 $cases = array();
@@ -110,7 +91,7 @@ function csv_rows( $text ) {
 }
 
 function run_http( $c ) {
-	global $url, $api_key, $q_self, $location_id, $shutdown_log;
+	global $url, $api_key, $location_id, $shutdown_log;
 	static $ch = null;
 	if ( null === $ch ) {
 		$ch = curl_init();
@@ -140,31 +121,19 @@ function run_http( $c ) {
 		if ( 'csv' === $c['format'] ) {
 			$q['format'] = 'csv';
 		}
-		$headers = array();
-		curl_setopt_array(
+		$r       = bench_http(
 			$ch,
 			array(
-				CURLOPT_URL            => $url . '/wp-json/mulopimfwc/v1/inventory/export?' . http_build_query( $q ),
-				CURLOPT_HTTPGET        => true,
-				CURLOPT_HTTPHEADER     => array_merge( $hdr, array( "X-Bench-Id: $run_id-$page" ) ),
-				CURLOPT_RETURNTRANSFER => true,
-				CURLOPT_TIMEOUT        => 600,
-				CURLOPT_HEADERFUNCTION => static function ( $ch, $line ) use ( &$headers ) {
-					$p = strpos( $line, ':' );
-					if ( false !== $p ) {
-						$headers[ strtolower( trim( substr( $line, 0, $p ) ) ) ] = trim( substr( $line, $p + 1 ) );
-					}
-					return strlen( $line );
-				},
+				CURLOPT_URL        => $url . '/wp-json/mulopimfwc/v1/inventory/export?' . http_build_query( $q ),
+				CURLOPT_HTTPGET    => true,
+				CURLOPT_HTTPHEADER => array_merge( $hdr, array( "X-Bench-Id: $run_id-$page" ) ),
+				CURLOPT_TIMEOUT    => 600,
 			)
 		);
-		$q0   = questions();
-		$resp = curl_exec( $ch );
-		$q1   = questions();
-		$code = curl_getinfo( $ch, CURLINFO_HTTP_CODE );
-		$seconds += curl_getinfo( $ch, CURLINFO_TOTAL_TIME_T ) / 1e6;
+		list( $code, $resp, $headers ) = array( $r['code'], $r['body'], $r['headers'] );
+		$seconds += $r['seconds'];
 		++$pages;
-		$stmts[] = $q1 - $q0 - $q_self;
+		$stmts[] = $r['statements'];
 		if ( 200 !== $code || ! is_string( $resp ) ) {
 			$error = "page $page: HTTP $code " . substr( (string) ( $resp ? $resp : curl_error( $ch ) ), 0, 300 );
 			break;
@@ -231,31 +200,12 @@ function run_http( $c ) {
 }
 
 function run_cli( $c ) {
-	global $so, $wp_dir, $location_id;
-	$cmd = array( 'timeout', '3600', PHP_BINARY );
-	if ( 'native' === $c['engine'] ) {
-		array_push( $cmd, '-d', 'extension=' . $so );
-	}
-	array_push( $cmd, '-d', 'memory_limit=4G', __DIR__ . '/export-cli.php', $wp_dir, $c['engine'], (string) $c['per_page'], (string) $location_id );
-	// stderr to a file: a pipe read only after stdout's EOF would block a child that writes more than a pipe holds.
-	$errf = tempnam( sys_get_temp_dir(), 'mulopimfwc-export-cli-' );
-	$p    = proc_open( $cmd, array( 0 => array( 'file', '/dev/null', 'r' ), 1 => array( 'pipe', 'w' ), 2 => array( 'file', $errf, 'w' ) ), $pipes );
-	$out  = stream_get_contents( $pipes[1] );
-	fclose( $pipes[1] );
-	$rc   = proc_close( $p );
-	$err  = (string) file_get_contents( $errf );
+	global $wp_dir, $location_id;
+	list( $r, $rc, $err, $out ) = bench_child( $c['engine'], 'export-cli.php', array( $wp_dir, $c['engine'], (string) $c['per_page'], (string) $location_id ) );
 	if ( '' !== trim( $err ) ) {
 		file_put_contents( $GLOBALS['work'] . '/export-cli-stderr.log', "== {$c['engine']} {$c['per_page']}\n" . substr( $err, 0, 20000 ) . "\n", FILE_APPEND );
 	}
-	unlink( $errf );
-	$line = null;
-	foreach ( explode( "\n", trim( $out ) ) as $l ) {
-		if ( '' !== $l && '{' === $l[0] ) {
-			$line = $l;
-		}
-	}
-	$r = $line ? json_decode( $line, true ) : null;
-	if ( ! is_array( $r ) ) {
+	if ( null === $r ) {
 		return array( 'seconds' => null, 'first_error' => "export-cli.php exited $rc: " . substr( trim( $err . ' ' . $out ), 0, 400 ) );
 	}
 	$r['statements_per_page'] = $r['pages'] ? $r['statements'] / $r['pages'] : null;
