@@ -129,6 +129,11 @@ missing_test_packages() {
     have php-fpm8.2 || pkgs+=(php8.2-fpm)
     have nginx || pkgs+=(nginx)
     have pkill || pkgs+=(procps) # not in a minimal Debian image; the e2e harness stops workers with it
+    have redis-server || pkgs+=(redis-server) # the persistent object cache of the WooCommerce test sites
+    have_php_ext redis || pkgs+=(php8.2-redis)
+    have xz || pkgs+=(xz-utils)              # tests/lib/deps.sh unpacks WooCommerce, WordPress 7.1, WP-CLI
+    have unzip || pkgs+=(unzip)
+    have script || pkgs+=(bsdutils)          # a pseudo-terminal for WP-CLI's progress bar
     echo "${pkgs[*]}"
 }
 

@@ -1,14 +1,19 @@
 <?php
 /**
  * Installs WordPress into an e2e site dir (called by tests/e2e/lib/site.sh start):
- *   php install-site.php WP_DIR URL API_KEY REPO
- * wp_install(), pretty permalinks, the plugin activated, users with application passwords, the API key,
- * WooCommerce's wc_product_meta_lookup table and the product_type / product_visibility terms.
+ *   php install-site.php WP_DIR URL API_KEY REPO [WOOCOMMERCE]
+ * wp_install(), pretty permalinks, users with application passwords, the API key; then
+ * - WOOCOMMERCE none (default): WooCommerce's wc_product_meta_lookup table and the product_type /
+ *   product_visibility terms made by hand (WooCommerce is not there), and the plugin activated;
+ * - WOOCOMMERCE woocommerce[+product_cache]: tests/e2e/lib/activate-woocommerce.php in a second process (a normal
+ *   WordPress load, which WooCommerce's installer needs) activates WooCommerce, which creates its own tables and
+ *   terms, then the plugin (it requires WooCommerce).
  * Prints KEY=VALUE lines (ADMIN_APP_PASSWORD, SHOP_APP_PASSWORD, NOCAP_APP_PASSWORD); exits non-zero on any
  * failure (WordPress prints an error page and exits 0 when it cannot load: that is turned into a failure).
  */
 
-[$_, $wp_dir, $url, $api_key, $repo] = $argv + array_fill( 0, 5, null );
+[$_, $wp_dir, $url, $api_key, $repo, $woocommerce] = $argv + array_fill( 0, 6, null );
+$woocommerce = $woocommerce ? $woocommerce : 'none';
 if ( ! $wp_dir || ! $url || ! $api_key || ! $repo ) {
 	fwrite( STDERR, "usage: php install-site.php WP_DIR URL API_KEY REPO\n" );
 	exit( 2 );
@@ -83,6 +88,21 @@ update_option( 'mulopimfwc_api_key', $api_key );
 update_option( 'woocommerce_manage_stock', 'yes' );
 update_option( 'woocommerce_notify_no_stock_amount', '0' );
 update_option( 'woocommerce_price_decimal_sep', '.' );
+
+if ( 'none' !== $woocommerce ) {
+	// WooCommerce and the plugin are activated by a normal WordPress load (WooCommerce's installer needs one).
+	$cmd = array( PHP_BINARY, __DIR__ . '/activate-woocommerce.php', $wp_dir, $url, $woocommerce );
+	$p   = proc_open( $cmd, array( 1 => array( 'pipe', 'w' ), 2 => array( 'pipe', 'w' ) ), $pipes );
+	$out = stream_get_contents( $pipes[1] ) . stream_get_contents( $pipes[2] );
+	if ( 0 !== proc_close( $p ) ) {
+		e2e_fail( "activate-woocommerce.php failed:\n" . $out );
+	}
+	foreach ( $lines as $l ) {
+		echo $l, "\n";
+	}
+	$completed = true;
+	exit( 0 );
+}
 
 // WooCommerce's lookup table (and the other tables of the contract schema that WordPress already has: no-ops).
 require_once $repo . '/tests/php/lib/ContractStore.php';

@@ -2,10 +2,22 @@
 # A throwaway WordPress site served by nginx + php-fpm (Debian's packages) with the plugin active, for the
 # end-to-end tests, the demo, benchmarks and reliability tests.
 #
-#   tests/e2e/lib/site.sh start NAME [--engine native|php] [--workers N] [--port P]
+#   tests/e2e/lib/site.sh start NAME [--engine native|php] [--workers N] [--port P] [--stack S] [--redis]
+#                                    [--product-cache]
 #   tests/e2e/lib/site.sh stop NAME       stop its nginx and php-fpm (idempotent; the database stays)
 #   tests/e2e/lib/site.sh env NAME        print its export lines (eval "$(tests/e2e/lib/site.sh env NAME)")
 #   tests/e2e/lib/site.sh status NAME     exit 0 when the site answers
+#   tests/e2e/lib/site.sh stacks          the stacks whose software is here (one per line), or nothing
+#
+# Stacks (--stack, default wc79):
+#   wc79    Debian's WordPress 6.1 + WooCommerce 7.9.0 (active)
+#   wc105   WordPress 7.1 + WooCommerce 10.5.0 (active)
+#   nowc    Debian's WordPress 6.1 without WooCommerce (the plugin's "WooCommerce not active" path; WooCommerce's
+#           lookup table and terms made by hand, as before)
+# WooCommerce and WordPress 7.1 come from tests/lib/deps.sh; when a stack's software is missing, `start` exits 3
+# with the reason (callers skip and count it). --redis: a persistent object cache (tests/lib/redis.sh, the Redis
+# Object Cache drop-in, a per-site prefix). --product-cache: WooCommerce 10.5's product object cache
+# (feature product_instance_caching) switched on.
 #
 # `start` always builds the site afresh (a running site of that NAME is stopped first, its dir and database
 # are recreated):
@@ -115,6 +127,13 @@ cmd_env() {
     cat "$E2E_DIR/$name/env"
 }
 
+cmd_stacks() { # the stacks whose software tests/lib/deps.sh finds
+    local d="$REPO/tests/lib/deps.sh"
+    echo nowc
+    if "$d" path woocommerce-7.9.0 >/dev/null 2>&1; then echo wc79; fi
+    if "$d" path wordpress-7.1 >/dev/null 2>&1 && "$d" path woocommerce-10.5.0 >/dev/null 2>&1; then echo wc105; fi
+}
+
 cmd_status() {
     local name=$1 url
     check_name "$name"
@@ -133,7 +152,7 @@ cmd_start() {
     local name=$1
     shift
     check_name "$name"
-    local engine=native workers=4 port='' port_given=0
+    local engine=native workers=4 port='' port_given=0 stack=wc79 redis=0 product_cache=0
     while [ $# -gt 0 ]; do
         case "$1" in
             --engine) engine=${2:-}; shift 2 ;;
@@ -142,10 +161,15 @@ cmd_start() {
             --workers=*) workers=${1#*=}; shift ;;
             --port) port=${2:-}; port_given=1; shift 2 ;;
             --port=*) port=${1#*=}; port_given=1; shift ;;
-            *) die "unknown option $1 (start NAME [--engine native|php] [--workers N] [--port P])" ;;
+            --stack) stack=${2:-}; shift 2 ;;
+            --stack=*) stack=${1#*=}; shift ;;
+            --redis) redis=1; shift ;;
+            --product-cache) product_cache=1; shift ;;
+            *) die "unknown option $1 (start NAME [--engine native|php] [--workers N] [--port P] [--stack wc79|wc105|nowc] [--redis] [--product-cache])" ;;
         esac
     done
     case "$engine" in native | php) ;; *) die "--engine must be native or php, not '$engine'" ;; esac
+    case "$stack" in wc79 | wc105 | nowc) ;; *) die "--stack must be wc79, wc105 or nowc, not '$stack'" ;; esac
     [[ "$workers" =~ ^[1-9][0-9]{0,2}$ ]] || die "--workers must be a positive integer, not '$workers'"
     if [ "$port_given" = 1 ]; then
         [[ "$port" =~ ^[0-9]+$ ]] && [ "$port" -ge 1 ] && [ "$port" -le 65535 ] || die "bad --port '$port'"
@@ -155,7 +179,22 @@ cmd_start() {
     for b in php php-fpm8.2 nginx curl; do
         command -v "$b" >/dev/null 2>&1 || die "$b not found (./build.sh deps installs it)"
     done
-    [ -f "$WP_CORE/wp-settings.php" ] || die "WordPress not found at $WP_CORE (apt-get install wordpress)"
+    # the stack's software (exit 3: not available here, the caller skips)
+    local core="$WP_CORE" wc_dir='' redis_dir='' wp_cli=''
+    if [ "$stack" = wc105 ]; then
+        core="$("$REPO/tests/lib/deps.sh" path wordpress-7.1)" || { log "skip: stack wc105 needs WordPress 7.1 (tests/lib/deps.sh)"; exit 3; }
+        wc_dir="$("$REPO/tests/lib/deps.sh" path woocommerce-10.5.0)" || { log "skip: stack wc105 needs WooCommerce 10.5.0 (tests/lib/deps.sh)"; exit 3; }
+    elif [ "$stack" = wc79 ]; then
+        wc_dir="$("$REPO/tests/lib/deps.sh" path woocommerce-7.9.0)" || { log "skip: stack wc79 needs WooCommerce 7.9.0 (tests/lib/deps.sh)"; exit 3; }
+    fi
+    if [ "$redis" = 1 ]; then
+        redis_dir="$("$REPO/tests/lib/deps.sh" path redis-cache-2.6.3)" || { log "skip: --redis needs the Redis Object Cache plugin (tests/lib/deps.sh)"; exit 3; }
+        command -v redis-server >/dev/null 2>&1 || { log "skip: --redis needs redis-server (./build.sh deps installs it)"; exit 3; }
+        php -r 'exit(extension_loaded("redis") ? 0 : 1);' || { log "skip: --redis needs php8.2-redis (./build.sh deps installs it)"; exit 3; }
+    fi
+    if [ "$product_cache" = 1 ] && [ "$stack" != wc105 ]; then die "--product-cache needs --stack wc105"; fi
+    wp_cli="$("$REPO/tests/lib/deps.sh" wp 2>/dev/null)" || wp_cli=''
+    [ -f "$core/wp-settings.php" ] || die "WordPress not found at $core (apt-get install wordpress)"
     if [ "$engine" = native ]; then
         [ -f "$EXT" ] || die "extension $EXT missing: run ./build.sh build (or start with --engine php)"
         case "$EXT" in /*) ;; *) die "MULOPIMFWC_EXT must be an absolute path: $EXT" ;; esac
@@ -194,11 +233,22 @@ cmd_start() {
 
     log "site $name: building $dir (engine $engine, $workers workers, $url, database $db_name)"
     rm -rf "$dir"
-    cp -a "$WP_CORE" "$dir"
+    cp -a "$core" "$dir"
     local wp="$dir"
     rm -f "$wp/wp-config.php" "$wp/.htaccess"
     mkdir -p "$wp/wp-content/plugins" "$wp/wp-content/mu-plugins" "$wp/wp-content/uploads" "$dir/tmp"
     ln -s "$REPO/php" "$wp/wp-content/plugins/mulopimfwc-bulk-sync"
+    if [ -n "$wc_dir" ]; then ln -s "$wc_dir" "$wp/wp-content/plugins/woocommerce"; fi
+    local redis_socket='' redis_prefix=''
+    if [ "$redis" = 1 ]; then
+        "$REPO/tests/lib/redis.sh" start >&2 || die "could not start Redis (tests/lib/redis.sh start)"
+        redis_socket="$("$REPO/tests/lib/redis.sh" socket)"
+        redis_prefix="mulopimfwc_e2e_${name//-/_}:"
+        # a rebuilt site must not read the last one's cache
+        "$REPO/tests/lib/redis.sh" flush-prefix "$redis_prefix" >&2 || true
+        cp "$redis_dir/includes/object-cache.php" "$wp/wp-content/object-cache.php"
+        ln -s "$redis_dir" "$wp/wp-content/plugins/redis-cache"
+    fi
     cp "$LIB/mulopimfwc-test-helpers.php" "$wp/wp-content/mu-plugins/mulopimfwc-test-helpers.php"
 
     # database
@@ -209,7 +259,7 @@ cmd_start() {
     # wp-config.php
     local db_host="localhost:$MULOPIMFWC_DB_SOCKET"
     php -r '
-        [$_, $file, $name, $user, $pass, $host, $url, $log] = $argv;
+        [$_, $file, $name, $user, $pass, $host, $url, $log, $redis_socket, $redis_prefix] = $argv;
         $salt = fn () => bin2hex(random_bytes(32));
         $e = fn ($v) => var_export($v, true);
         $c = "<?php\n// wp-config.php of the e2e site " . $name . " (written by tests/e2e/lib/site.sh; rebuilt on every start)\n";
@@ -221,7 +271,10 @@ cmd_start() {
             "WP_ENVIRONMENT_TYPE" => "local",
             "DISABLE_WP_CRON" => true, "WP_HTTP_BLOCK_EXTERNAL" => true, "AUTOMATIC_UPDATER_DISABLED" => true,
             "WP_AUTO_UPDATE_CORE" => false, "FS_METHOD" => "direct",
-        ] as $k => $v) {
+        ] + ($redis_socket === "" ? [] : [
+            "WP_REDIS_SCHEME" => "unix", "WP_REDIS_PATH" => $redis_socket, "WP_REDIS_PREFIX" => $redis_prefix,
+            "WP_REDIS_CLIENT" => "phpredis", "WP_REDIS_TIMEOUT" => 2, "WP_REDIS_READ_TIMEOUT" => 5,
+        ]) as $k => $v) {
             $c .= "define( " . $e($k) . ", " . $e($v) . " );\n";
         }
         foreach (["AUTH_KEY", "SECURE_AUTH_KEY", "LOGGED_IN_KEY", "NONCE_KEY", "AUTH_SALT", "SECURE_AUTH_SALT", "LOGGED_IN_SALT", "NONCE_SALT"] as $k) {
@@ -231,13 +284,17 @@ cmd_start() {
         $c .= "if ( ! defined( \"ABSPATH\" ) ) {\n\tdefine( \"ABSPATH\", __DIR__ . \"/\" );\n}\n";
         $c .= "require_once ABSPATH . \"wp-settings.php\";\n";
         file_put_contents($file, $c);
-    ' "$wp/wp-config.php" "$db_name" "$MULOPIMFWC_DB_USER" "$MULOPIMFWC_DB_PASSWORD" "$db_host" "$url" "$dir/debug.log"
+    ' "$wp/wp-config.php" "$db_name" "$MULOPIMFWC_DB_USER" "$MULOPIMFWC_DB_PASSWORD" "$db_host" "$url" "$dir/debug.log" \
+        "$redis_socket" "$redis_prefix"
 
     # install WordPress, users, key, tables, terms, plugin
     local api_key
     api_key="e2e-$(php -r 'echo bin2hex(random_bytes(16));')"
     local install_out
-    if ! install_out="$(php "$LIB/install-site.php" "$wp" "$url" "$api_key" "$REPO" 2>&1)"; then
+    local wc_arg=none
+    if [ -n "$wc_dir" ]; then wc_arg=woocommerce; fi
+    if [ "$product_cache" = 1 ]; then wc_arg=woocommerce+product_cache; fi
+    if ! install_out="$(php "$LIB/install-site.php" "$wp" "$url" "$api_key" "$REPO" "$wc_arg" 2>&1)"; then
         printf '%s\n' "$install_out" >&2
         tail_logs "$dir/debug.log"
         die "WordPress install of site $name failed"
@@ -383,7 +440,9 @@ CONF
         local k v
         for k in E2E_NAME E2E_URL E2E_PORT E2E_SITE_DIR E2E_WP_DIR E2E_DB_NAME E2E_DB_HOST E2E_DB_SOCKET E2E_DB_USER \
             E2E_DB_PASSWORD E2E_API_KEY E2E_ADMIN_USER E2E_APP_PASSWORD E2E_SHOP_USER E2E_SHOP_APP_PASSWORD \
-            E2E_NOCAP_USER E2E_NOCAP_APP_PASSWORD E2E_FPM_PIDFILE E2E_NGINX_PIDFILE E2E_ENGINE E2E_WORKERS E2E_EXT; do
+            E2E_NOCAP_USER E2E_NOCAP_APP_PASSWORD E2E_FPM_PIDFILE E2E_NGINX_PIDFILE E2E_ENGINE E2E_WORKERS E2E_EXT \
+            E2E_STACK E2E_WP_VERSION E2E_WC_VERSION E2E_REDIS_SOCKET E2E_REDIS_PREFIX E2E_PRODUCT_CACHE E2E_WP_CLI \
+            E2E_WP_PHP_ARGS; do
             case "$k" in
                 E2E_NAME) v=$name ;;
                 E2E_URL) v=$url ;;
@@ -407,6 +466,14 @@ CONF
                 E2E_ENGINE) v=$engine ;;
                 E2E_WORKERS) v=$workers ;;
                 E2E_EXT) if [ "$engine" = native ]; then v=$EXT; else v=; fi ;;
+                E2E_STACK) v=$stack ;;
+                E2E_WP_VERSION) v="$(php -r 'include $argv[1]; echo $wp_version;' "$wp/wp-includes/version.php")" ;;
+                E2E_WC_VERSION) if [ -n "$wc_dir" ]; then v="$(sed -n "s/^ \\* Version: *//p" "$wc_dir/woocommerce.php" | head -n 1 | tr -d "\r ")"; else v=; fi ;;
+                E2E_REDIS_SOCKET) v=$redis_socket ;;
+                E2E_REDIS_PREFIX) v=$redis_prefix ;;
+                E2E_PRODUCT_CACHE) v=$product_cache ;;
+                E2E_WP_CLI) v=$wp_cli ;;
+                E2E_WP_PHP_ARGS) if [ "$engine" = native ]; then v="-d extension=$EXT"; else v=; fi ;;
             esac
             printf 'export %s=%q\n' "$k" "$v"
         done
@@ -421,6 +488,7 @@ case "$cmd" in
     stop) [ $# -eq 1 ] || die "usage: site.sh stop NAME"; cmd_stop "$1" ;;
     env) [ $# -eq 1 ] || die "usage: site.sh env NAME"; cmd_env "$1" ;;
     status) [ $# -eq 1 ] || die "usage: site.sh status NAME"; cmd_status "$1" ;;
+    stacks) cmd_stacks ;;
     -h | --help | help) usage ;;
     *) usage >&2; exit 2 ;;
 esac
