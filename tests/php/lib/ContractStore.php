@@ -367,7 +367,8 @@ final class ContractStore
                 $parent = $ids['post'][$prod['parent']] ?? throw new \RuntimeException("fixture: parent {$prod['parent']} must come before {$prod['key']}");
             }
             $status = $prod['status'] ?? 'publish';
-            $title = $prod['title'] ?? ('Product ' . $prod['key']);
+            // A variation without attributes is titled like its parent: WooCommerce renames it so when it loads it.
+            $title = $prod['title'] ?? ('Product ' . ($prod['type'] === 'variation' && isset($prod['parent']) ? $prod['parent'] : $prod['key']));
             $date = $prod['date_modified'] ?? self::FIXTURE_DATE;
             $name = $prod['key'];
             $st = $conn->prepare(
