@@ -5,6 +5,9 @@
  * Version:           0.1.0
  * Requires at least: 6.1
  * Requires PHP:      8.0
+ * Requires Plugins:  woocommerce
+ * WC requires at least: 7.9
+ * WC tested up to:   10.5
  * License:           GPL-2.0-or-later
  * Text Domain:       mulopimfwc-bulk-sync
  *
@@ -61,3 +64,15 @@ function mulopimfwc_bulk_sync_boot() {
 	}
 }
 add_action( 'plugins_loaded', 'mulopimfwc_bulk_sync_boot' );
+
+/**
+ * Declare which of WooCommerce's optional features the plugin is safe with: orders in custom tables (the plugin
+ * never touches orders) and the product object cache (every sync cleans the products it changed from it).
+ */
+function mulopimfwc_bulk_sync_declare_wc_compatibility() {
+	if ( class_exists( '\\Automattic\\WooCommerce\\Utilities\\FeaturesUtil' ) ) {
+		\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'custom_order_tables', MULOPIMFWC_BULK_SYNC_FILE, true );
+		\Automattic\WooCommerce\Utilities\FeaturesUtil::declare_compatibility( 'product_instance_caching', MULOPIMFWC_BULK_SYNC_FILE, true );
+	}
+}
+add_action( 'before_woocommerce_init', 'mulopimfwc_bulk_sync_declare_wc_compatibility' );

@@ -95,13 +95,49 @@ class Mulopimfwc_Bulk_Sync_Engine {
 	}
 
 	/**
-	 * Run a bulk sync.
+	 * Run a bulk sync and what follows it: caches invalidated, WooCommerce's lookup tables and hooks, the
+	 * completion action (Mulopimfwc_Bulk_Sync_Cache::after_sync()). A PHP caller gets the same follow-ons as the
+	 * REST route and WP-CLI.
 	 *
 	 * @param string|array $payload Raw JSON body or the same structure as an array.
 	 * @param array        $args    Extra engine options (`dry_run`, `primary_location`, ...).
+	 * @param array        $context Plugin-level, never passed to the engines: 'source' => 'rest'|'cli'|'php'
+	 *                              (default 'php'), 'fire_completed' => bool (default true; false leaves the
+	 *                              `mulopimfwc_bulk_sync_completed` action to the caller, e.g. once per command).
 	 * @return array|WP_Error Result array (see tests/contract/README.md) or a whole-request error.
 	 */
-	public function run( $payload, $args = array() ) {
+	public function run( $payload, $args = array(), $context = array() ) {
+		$args    = is_array( $args ) ? $args : array();
+		$context = array_merge(
+			array(
+				'source'         => 'php',
+				'fire_completed' => true,
+			),
+			is_array( $context ) ? $context : array()
+		);
+		if ( ! isset( $args['report_meta_writes'] ) && Mulopimfwc_Bulk_Sync_Cache::wants_meta_writes() ) {
+			$args['report_meta_writes'] = true;
+		}
+		$result = $this->run_engine( $payload, $args );
+		if ( is_wp_error( $result ) || ! is_array( $result ) ) {
+			return $result;
+		}
+		if ( ! isset( $context['items'] ) && isset( $result['results']['success'], $result['results']['failed'] ) ) {
+			$context['items'] = (int) $result['results']['success'] + (int) $result['results']['failed'];
+		}
+		Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, $context );
+		unset( $result['meta_writes'] );
+		return $result;
+	}
+
+	/**
+	 * Run the engine alone (no follow-ons).
+	 *
+	 * @param string|array $payload Body.
+	 * @param array        $args    Extra engine options.
+	 * @return array|WP_Error
+	 */
+	private function run_engine( $payload, $args ) {
 		$native  = $this->uses_native();
 		$options = $this->options( $native, $args );
 

@@ -308,11 +308,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 */
 	private function sync_response( $payload, $dry, $source ) {
 		$engine_name = $this->engine->name();
-		$result      = $this->engine->run( $payload, $dry ? array( 'dry_run' => true ) : array() );
+		$result      = $this->engine->run( $payload, $dry ? array( 'dry_run' => true ) : array(), array( 'source' => $source ) );
 		if ( is_wp_error( $result ) ) {
 			return $this->error_response( $result, $engine_name );
 		}
-		$this->after_sync( $result, $source );
 
 		$engine = isset( $result['engine'] ) ? (string) $result['engine'] : $engine_name;
 		$body   = array(
@@ -348,22 +347,6 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	}
 
 	/**
-	 * Caches and actions after a sync.
-	 *
-	 * @param array  $result Engine result.
-	 * @param string $source Source.
-	 */
-	private function after_sync( array $result, $source ) {
-		Mulopimfwc_Bulk_Sync_Cache::after_sync(
-			$result,
-			array(
-				'source' => $source,
-				'items'  => isset( $result['results'] ) ? (int) $result['results']['success'] + (int) $result['results']['failed'] : 0,
-			)
-		);
-	}
-
-	/**
 	 * Run one item (the body of inventory/update and of the webhook's single-item form) through the engine.
 	 *
 	 * @param string $body   The item as JSON text.
@@ -373,11 +356,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 */
 	private function run_one( $body, $dry, $source ) {
 		// The item's own JSON text inside an items array: numbers keep their exact text through the engine.
-		$result = $this->engine->run( '{"items":[' . $body . ']}', $dry ? array( 'dry_run' => true ) : array() );
+		$result = $this->engine->run( '{"items":[' . $body . ']}', $dry ? array( 'dry_run' => true ) : array(), array( 'source' => $source ) );
 		if ( is_wp_error( $result ) ) {
 			return $result;
 		}
-		$this->after_sync( $result, $source );
 		$failed = isset( $result['results']['items_failed'][0] ) ? $result['results']['items_failed'][0] : null;
 		return array(
 			'ok'      => ! $failed && (int) $result['results']['success'] > 0,

@@ -12,7 +12,7 @@
  * 3. Test endpoints (namespace mulopimfwc-e2e/v1, X-API-Key required like the real route):
  *    - GET  /meta/<id>          get_post_meta() of a post, and whether wp_cache held it before the read;
  *    - POST /cached-sync/<id>   primes the object cache with get_post_meta(<id>), runs the plugin's engine on the
- *                               body plus its after-sync step (as the REST route does), then reports whether
+ *                               body (run() does the follow-ons, as for any PHP caller), then reports whether
  *                               wp_cache_get(<id>, 'post_meta') was invalidated and what get_post_meta() reads now.
  *
  * @package Mulopimfwc_Bulk_Sync
@@ -118,11 +118,11 @@ add_action(
 					$primed = false !== wp_cache_get( $id, 'post_meta' );
 					$engine = mulopimfwc_bulk_sync_engine();
 					$name   = $engine->name();
-					$result = $engine->run( (string) $request->get_body() );
+					// run() does the follow-ons itself, as for any PHP caller.
+					$result = $engine->run( (string) $request->get_body(), array(), array( 'source' => 'e2e-cached-sync' ) );
 					if ( is_wp_error( $result ) ) {
 						return $result;
 					}
-					Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, array( 'source' => 'e2e-cached-sync' ) );
 					// With WooCommerce loaded, its stock actions load the product again: the cache may hold the row
 					// again, which is right as long as it holds the new values (the test checks that).
 					$cached_after = wp_cache_get( $id, 'post_meta' );
