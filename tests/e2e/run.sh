@@ -4,15 +4,18 @@
 #
 #   tests/e2e/run.sh
 #
-# 1. starts two sites with tests/e2e/lib/site.sh: e2e-native (extension loaded in php-fpm) and e2e-php (not);
-# 2. tests/e2e/http-tests.php against both, in parallel: the seed's example, auth, whole-request errors, engine
+# 1. starts the sites with tests/e2e/lib/site.sh: e2e-wc79-native / e2e-wc79-php (WordPress 6.1 + WooCommerce 7.9.0
+#    active; the extension loaded in php-fpm or not), e2e-wc105-native / e2e-wc105-php (WordPress 7.1 +
+#    WooCommerce 10.5.0), e2e-nowc-native (no WooCommerce); a stack whose software is missing is skipped;
+# 2. tests/e2e/http-tests.php against every site, in parallel: the seed's example, auth, whole-request errors, engine
 #    choice, route precedence, /wp-json and ?rest_route=, caches, and every contract case (tests/contract/cases);
-#    then tests/e2e/issue6-tests.php against both, in parallel (Idempotency-Key, dry runs, inventory/update,
+#    then tests/e2e/issue6-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
 #    webhook/inventory-update, export);
 # 3. php/tests/cli (PHPUnit, WP-CLI stand-in inside the e2e-php site's WordPress), with and without the extension;
 # 4. php/install.sh into a temp WordPress dir with --ext-dir / --php-conf-dir overrides (the machine's PHP is
 #    not touched);
-# 5. tests/e2e/demo.sh as site e2e-demo, then its stop.
+# 5. tests/e2e/demo.sh as site e2e-demo (WooCommerce 7.9, a MariaDB of its own), the shop it opens (table, product
+#    page, wp-admin login), then `demo stop` (site and that MariaDB stopped, the tests' MariaDB untouched).
 # Prints one line per test and ends with `e2e: N passed, M failed, K skipped`. Logs: target/e2e/logs/.
 #
 # Environment: MULOPIMFWC_E2E_KEEP=1 leaves the sites running; MULOPIMFWC_EXT (default target/release/libmulopimfwc.so).
@@ -38,6 +41,7 @@ T0=$(date +%s)
 say() { printf '==> %s\n' "$*"; }
 pass() { PASSED=$((PASSED + 1)); printf 'ok    [%s] %s\n' "$1" "$2"; }
 fail() { FAILED=$((FAILED + 1)); printf 'FAIL  [%s] %s\n' "$1" "$2"; [ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/      /' | tail -n 30; }
+skip() { SKIPPED=$((SKIPPED + 1)); printf 'skip  [%s] %s\n' "$1" "$2"; }
 # add_counts LOG: sum the E2E-COUNTS lines of a driver's log
 add_counts() {
     local line p f s
@@ -86,71 +90,69 @@ if [ ! -f "$EXT" ]; then
     fail setup "extension $EXT missing (./build.sh build): the native site cannot run"
 fi
 
-say "starting sites e2e-native and e2e-php (tests/e2e/lib/site.sh)"
+# The matrix: every stack whose software tests/lib/deps.sh finds (WooCommerce 7.9 on WordPress 6.1, WooCommerce
+# 10.5 on WordPress 7.1), both engines, WooCommerce active; and one site without WooCommerce (its "not active"
+# path). A stack whose software is missing is skipped, and counted, with the reason.
+STACKS=(wc79 wc105)
+MATRIX=()
+for st in "${STACKS[@]}"; do MATRIX+=("e2e-$st-native:$st:native" "e2e-$st-php:$st:php"); done
+MATRIX+=("e2e-nowc-native:nowc:native")
+say "starting the e2e sites (tests/e2e/lib/site.sh): ${MATRIX[*]%%:*}"
 declare -A SITE_OK=()
-start_site() { # NAME ENGINE
-    if "$SITE" start "$1" --engine "$2" --workers 2 >"$LOGS/site-$1.log" 2>&1; then
-        return 0
-    fi
-    return 1
-}
+declare -A SITE_STACK=()
 pids=()
 names=()
-if [ "$have_native" = 1 ]; then start_site e2e-native native & pids+=($!); names+=(e2e-native); fi
-start_site e2e-php php & pids+=($!); names+=(e2e-php)
+for m in "${MATRIX[@]}"; do
+    IFS=: read -r name st eng <<<"$m"
+    SITE_STACK[$name]=$st
+    if [ "$eng" = native ] && [ "$have_native" != 1 ]; then continue; fi
+    "$SITE" start "$name" --engine "$eng" --stack "$st" --workers 2 >"$LOGS/site-$name.log" 2>&1 &
+    pids+=($!)
+    names+=("$name")
+done
 for i in "${!pids[@]}"; do
-    SITES+=("${names[$i]}")
-    if wait "${pids[$i]}"; then
-        SITE_OK[${names[$i]}]=1
-        pass site "tests/e2e/lib/site.sh start ${names[$i]}"
+    name=${names[$i]}
+    SITES+=("$name")
+    rc=0
+    wait "${pids[$i]}" || rc=$?
+    if [ "$rc" -eq 0 ]; then
+        SITE_OK[$name]=1
+        pass site "tests/e2e/lib/site.sh start $name --stack ${SITE_STACK[$name]} ($(. "$REPO/target/e2e/$name/env" && echo "WordPress $E2E_WP_VERSION${E2E_WC_VERSION:+, WooCommerce $E2E_WC_VERSION}"))"
+    elif [ "$rc" -eq 3 ]; then
+        skip site "$name: $(grep -m1 'skip:' "$LOGS/site-$name.log" | sed 's/^site.sh: skip: //')"
     else
-        fail site "tests/e2e/lib/site.sh start ${names[$i]}" "$(tail -n 30 "$LOGS/site-${names[$i]}.log")"
+        fail site "tests/e2e/lib/site.sh start $name" "$(tail -n 30 "$LOGS/site-$name.log")"
     fi
 done
+
+# run_driver LABEL SCRIPT: SCRIPT on every site that started, in parallel; logs and counts summed
+run_driver() {
+    local label=$1 script=$2 dpids=() dnames=() s i rc log
+    for s in "${!SITE_OK[@]}"; do
+        php "$REPO/$script" "$REPO/target/e2e/$s/env" >"$LOGS/$label-$s.log" 2>&1 &
+        dpids+=($!)
+        dnames+=("$s")
+    done
+    for i in "${!dpids[@]}"; do
+        rc=0
+        wait "${dpids[$i]}" || rc=$?
+        log="$LOGS/$label-${dnames[$i]}.log"
+        sed "s/^/[${dnames[$i]}] /" "$log"
+        if ! grep -q '^E2E-COUNTS ' "$log"; then
+            fail "$label" "$script on ${dnames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
+        else
+            add_counts "$log"
+        fi
+    done
+}
 
 # ------------------------------------------------------------------------------------------------ HTTP
-say "HTTP tests (tests/e2e/http-tests.php), both sites in parallel"
-hpids=()
-hnames=()
-for s in e2e-native e2e-php; do
-    [ -n "${SITE_OK[$s]:-}" ] || continue
-    php "$REPO/tests/e2e/http-tests.php" "$REPO/target/e2e/$s/env" >"$LOGS/http-$s.log" 2>&1 &
-    hpids+=($!)
-    hnames+=("$s")
-done
-for i in "${!hpids[@]}"; do
-    rc=0
-    wait "${hpids[$i]}" || rc=$?
-    log="$LOGS/http-${hnames[$i]}.log"
-    cat "$log"
-    if ! grep -q '^E2E-COUNTS ' "$log"; then
-        fail http "tests/e2e/http-tests.php on ${hnames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
-    else
-        add_counts "$log"
-    fi
-done
+say "HTTP tests (tests/e2e/http-tests.php) on every site, in parallel"
+run_driver http tests/e2e/http-tests.php
 
 # ------------------------------------------------------------------------------------------------ issue 6
-say "issue 6 over HTTP (tests/e2e/issue6-tests.php: idempotency, dry runs, update/webhook routes, export), both sites in parallel"
-ipids=()
-inames=()
-for s in e2e-native e2e-php; do
-    [ -n "${SITE_OK[$s]:-}" ] || continue
-    php "$REPO/tests/e2e/issue6-tests.php" "$REPO/target/e2e/$s/env" >"$LOGS/issue6-$s.log" 2>&1 &
-    ipids+=($!)
-    inames+=("$s")
-done
-for i in "${!ipids[@]}"; do
-    rc=0
-    wait "${ipids[$i]}" || rc=$?
-    log="$LOGS/issue6-${inames[$i]}.log"
-    cat "$log"
-    if ! grep -q '^E2E-COUNTS ' "$log"; then
-        fail issue6 "tests/e2e/issue6-tests.php on ${inames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
-    else
-        add_counts "$log"
-    fi
-done
+say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/issue6-tests.php) on every site, in parallel"
+run_driver issue6 tests/e2e/issue6-tests.php
 
 # ------------------------------------------------------------------------------------------------ WP-CLI
 if [ -n "${SITE_OK[e2e-php]:-}" ]; then
@@ -186,22 +188,95 @@ if [ -f "$REPO/php/install.sh" ]; then
 fi
 
 # ------------------------------------------------------------------------------------------------ demo
+# tests/e2e/demo.sh as site e2e-demo on a MariaDB of its own (run dir target/e2e-demo-db, a free port), so that
+# `demo stop` can be checked to stop the MariaDB the demo started, and never the tests' shared one.
 if [ -f "$REPO/tests/e2e/demo.sh" ] && [ "$have_native" = 1 ]; then
-    say "demo (tests/e2e/demo.sh as site e2e-demo)"
+    say "demo (tests/e2e/demo.sh as site e2e-demo, a MariaDB of its own)"
     SITES+=(e2e-demo)
+    demo_db="$REPO/target/e2e-demo-db"
+    demo_port="$(php -r '$s = stream_socket_server("tcp://127.0.0.1:0"); $n = stream_socket_get_name($s, false); echo substr($n, strrpos($n, ":") + 1);')"
+    demo_env=(MULOPIMFWC_DEMO_NAME=e2e-demo MULOPIMFWC_TEST_RUN_DIR="$demo_db" MULOPIMFWC_TEST_DB_PORT="$demo_port"
+        MULOPIMFWC_TEST_DB_EXTRA_ARGS=--innodb-buffer-pool-size=64M)
+    # a server left by an interrupted earlier run would be "already running" for the demo
+    MULOPIMFWC_TEST_RUN_DIR="$demo_db" "$MARIADB_SH" stop >/dev/null 2>&1 || true
+    rm -f "$REPO/target/demo/e2e-demo.state"
     rc=0
-    MULOPIMFWC_DEMO_NAME=e2e-demo bash "$REPO/tests/e2e/demo.sh" >"$LOGS/demo.log" 2>&1 || rc=$?
+    env "${demo_env[@]}" bash "$REPO/tests/e2e/demo.sh" >"$LOGS/demo.log" 2>&1 || rc=$?
     if [ "$rc" -eq 0 ] && grep -q '"message": "Processed 2 items. 2 succeeded, 0 failed."' "$LOGS/demo.log" \
-        && grep -q 'X-Mulopimfwc-Engine: native' "$LOGS/demo.log" && grep -q 'main-store' "$LOGS/demo.log"; then
-        pass demo "demo.sh: the seed's example over HTTP, 2 succeeded, native engine, rows printed"
+        && grep -q 'X-Mulopimfwc-Engine: native' "$LOGS/demo.log"; then
+        pass demo "demo.sh: the seed's example over HTTP, 2 succeeded, native engine"
     else
         fail demo "demo.sh (exit $rc)" "$(tail -n 40 "$LOGS/demo.log")"
     fi
-    if MULOPIMFWC_DEMO_NAME=e2e-demo bash "$REPO/tests/e2e/demo.sh" stop >>"$LOGS/demo.log" 2>&1 \
-        && ! curl -s -o /dev/null --max-time 3 "$(. "$REPO/target/e2e/e2e-demo/env" && echo "$E2E_URL")/?rest_route=/"; then
+    # what the demo prints after the request (the part of its output after "after the request")
+    after="$(sed -n '/^==> after the request/,$p' "$LOGS/demo.log")"
+    demo_url="$(. "$REPO/target/e2e/e2e-demo/env" 2>/dev/null && echo "${E2E_URL:-}")" || demo_url=
+    if grep -q 'WooCommerce is not available on this machine' "$LOGS/demo.log"; then
+        SKIPPED=$((SKIPPED + 3))
+        printf 'skip  [demo] the shop checks (WooCommerce table, product page, wp-admin login): WooCommerce is not available (tests/lib/deps.sh)\n'
+        if grep -qE '^\| PROD-001 +\| main-store \([0-9]+\) +\| 100 +\| 29\.99 +\| 24\.99 +\|' <<<"$after"; then
+            pass demo "demo.sh without WooCommerce: falls back to WordPress alone, says so, prints the rows"
+        else
+            fail demo "demo.sh without WooCommerce: rows" "$after"
+        fi
+    else
+        # WooCommerce's view after the request: PROD-001 followed the main store (stock 100, in stock, lookup row),
+        # PROD-002 kept WooCommerce's stock (0, out of stock: only the warehouse changed), both locations' rows
+        if grep -qE "^What WooCommerce reports \(wc_get_product\(\) in a new PHP process; WooCommerce 7\.9\.0" <<<"$after" \
+            && grep -qE '^\| *[0-9]+ \| PROD-001 +\| simple +\| 100 +\| instock +\| yes +\| 29\.99 +\| +\| 100 / instock +\| no +\|' <<<"$after" \
+            && grep -qE '^\| *[0-9]+ \| PROD-002 +\| simple +\| 0 +\| outofstock +\| no +\| 14\.50 +\| +\| 0 / outofstock +\| yes +\|' <<<"$after" \
+            && grep -qE '^\| *[0-9]+ \| PROD-003 +\| variable +\|' <<<"$after" \
+            && grep -qE '^\| *[0-9]+ \|   PROD-003-S +\| variation +\| 12 +\| instock' <<<"$after" \
+            && grep -qE '^\| PROD-001 +\| main-store \([0-9]+\) +\| 100 +\| 29\.99 +\| 24\.99 +\|' <<<"$after" \
+            && grep -qE '^\| PROD-002 +\| warehouse \([0-9]+\) +\| 50 +\| 19\.99 +\| +\|' <<<"$after"; then
+            pass demo "demo.sh on WooCommerce 7.9: the table shows what WooCommerce reports after the request (stock, status, lookup row, term, each location's stock and prices)"
+        else
+            fail demo "demo.sh on WooCommerce 7.9: the table after the request" "$after"
+        fi
+        product_url="$(sed -n 's/^Product page: *//p' "$LOGS/demo.log")"
+        page="$(curl -s --max-time 30 "${product_url:-http://127.0.0.1:1/}" || true)"
+        if [ -n "$product_url" ] && grep -q 'Demo T-Shirt' <<<"$page" && grep -q '100 in stock' <<<"$page"; then
+            pass demo "the product page it prints shows the product, 100 in stock ($product_url)"
+        else
+            fail demo "the product page '$product_url'" "$(head -c 600 <<<"$page")"
+        fi
+        admin_user="$(sed -n 's/^wp-admin: .*user: \([^ ]*\) .*/\1/p' "$LOGS/demo.log")"
+        admin_pw="$(sed -n 's/^wp-admin: .*password: \([^ ]*\).*/\1/p' "$LOGS/demo.log")"
+        jar="$(mktemp)"
+        login="$(curl -s --max-time 30 -c "$jar" -b 'wordpress_test_cookie=WP%20Cookie%20check' -o /dev/null -w '%{http_code} %{redirect_url}' \
+            --data-urlencode "log=$admin_user" --data-urlencode "pwd=$admin_pw" -d 'wp-submit=Log+In&testcookie=1' "$demo_url/wp-login.php" || true)"
+        products="$(curl -s --max-time 30 -b "$jar" "$demo_url/wp-admin/edit.php?post_type=product" || true)"
+        rm -f "$jar"
+        if [ -n "$admin_pw" ] && [[ "$login" == "302 $demo_url/wp-admin/"* ]] && grep -q 'Demo T-Shirt' <<<"$products" && grep -q 'Demo Cap' <<<"$products"; then
+            pass demo "the wp-admin login it prints works ($admin_user at $demo_url/wp-login.php; Products lists the demo's products)"
+        else
+            fail demo "the wp-admin login it prints (user '$admin_user', login answer '$login')" "$(head -c 400 <<<"$products")"
+        fi
+    fi
+    demo_pid="$(cat "$demo_db/mysqld.pid" 2>/dev/null || true)"
+    if grep -qx 'mariadb_started=1' "$REPO/target/demo/e2e-demo.state" 2>/dev/null && [ -n "$demo_pid" ]; then
+        pass demo "demo.sh records that it started its MariaDB (target/demo/e2e-demo.state, pid $demo_pid)"
+    else
+        fail demo "demo.sh did not record the MariaDB it started" "$(cat "$REPO/target/demo/e2e-demo.state" 2>/dev/null)"
+    fi
+    rc=0
+    env "${demo_env[@]}" bash "$REPO/tests/e2e/demo.sh" stop >>"$LOGS/demo.log" 2>&1 || rc=$?
+    if [ "$rc" -eq 0 ] && [ -n "$demo_url" ] && ! curl -s -o /dev/null --max-time 3 "$demo_url/?rest_route=/"; then
         pass demo "demo.sh stop: the demo site no longer answers"
     else
-        fail demo "demo.sh stop"
+        fail demo "demo.sh stop (exit $rc): the site" "$(tail -n 10 "$LOGS/demo.log")"
+    fi
+    if [ -n "$demo_pid" ] && ! kill -0 "$demo_pid" 2>/dev/null && ! (exec 3<>"/dev/tcp/127.0.0.1/$demo_port") 2>/dev/null \
+        && [ ! -f "$REPO/target/demo/e2e-demo.state" ]; then
+        pass demo "demo.sh stop: the MariaDB the demo started is stopped (pid $demo_pid gone, port $demo_port free)"
+    else
+        fail demo "demo.sh stop: the demo's MariaDB (pid ${demo_pid:-?}, port $demo_port) is still running" "$(tail -n 10 "$LOGS/demo.log")"
+        MULOPIMFWC_TEST_RUN_DIR="$demo_db" "$MARIADB_SH" stop >/dev/null 2>&1 || true
+    fi
+    if "$MARIADB_SH" status >/dev/null 2>&1; then
+        pass demo "demo.sh stop: the tests' own MariaDB still answers"
+    else
+        fail demo "demo.sh stop: the tests' own MariaDB no longer answers"
     fi
 fi
 
