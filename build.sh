@@ -269,12 +269,9 @@ cmd_test() {
     mkdir -p "$LOG_DIR"
     local rc
 
-    # build (counts as one test: a broken build fails the run even when the PHP engine passes)
-    rc=0
-    run_logged "$LOG_DIR/build.log" "$REPO/build.sh" build || rc=$?
-    if [ "$rc" -eq 0 ]; then record build 1 0 0; else record build 0 1 0 "see target/test-logs/build.log"; fi
-
-    # MariaDB: a shared lock for the length of the run; the last run to end stops a server a test run started
+    # MariaDB first (before the long build): a shared lock for the length of the run; the last run to end stops a
+    # server a test run started. Without it no suite can run: stop here, with the reason (e.g. its port taken by
+    # the MariaDB of another checkout's demo), instead of failing every suite against no database.
     mkdir -p "$DB_RUN_DIR"
     exec {DB_LOCK_FD}>"$DB_RUN_DIR/.users.lock"
     flock -s "$DB_LOCK_FD"
@@ -283,11 +280,30 @@ cmd_test() {
     trap 'exit 143' TERM
     local autostop=1
     if [ "${MULOPIMFWC_KEEP_DB:-0}" = 1 ]; then autostop=0; fi
-    if ! MULOPIMFWC_DB_AUTOSTOP=$autostop "$MARIADB_SH" start; then
-        record mariadb 0 1 0 "tests/lib/mariadb.sh start failed"
+    rc=0
+    MULOPIMFWC_DB_AUTOSTOP=$autostop "$MARIADB_SH" start 2>"$DB_RUN_DIR/start.log" || rc=$?
+    cat "$DB_RUN_DIR/start.log" >&2
+    if [ "$rc" -ne 0 ]; then
+        local why
+        why="$(sed -n 's/^mariadb.sh: error: //p' "$DB_RUN_DIR/start.log" 2>/dev/null | tail -n 1)" || why=''
+        warn "error: MariaDB did not start${why:+: $why}"
+        warn "error: stopping here: no suite ran (every suite needs the test MariaDB)"
+        record mariadb 0 1 0 "tests/lib/mariadb.sh start failed; no suite ran"
+        exec {DB_LOCK_FD}>&-
+        DB_LOCK_FD=
+        print_summary || true
+        exit 1
     fi
     eval "$("$MARIADB_SH" env)"
     export MULOPIMFWC_TEST_SCHEMA="$REPO/tests/sql/schema.sql"
+
+    # build (counts as one test: a broken build fails the run even when the PHP engine passes)
+    rc=0
+    run_logged "$LOG_DIR/build.log" "$REPO/build.sh" build || rc=$?
+    if [ "$rc" -eq 0 ]; then record build 1 0 0; else record build 0 1 0 "see target/test-logs/build.log"; fi
+
+    # build.sh test itself: it stops early, non-zero, when MariaDB's port is taken by something else
+    run_script_suite selftest-port tests/lib/selftest-port.sh
 
     # (a) formatting and lints: one test each
     say "cargo fmt --check"

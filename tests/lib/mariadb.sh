@@ -164,7 +164,11 @@ cmd_start() {
     rm -f "$PIDFILE" "$SOCKET" "$SOCKET.lock"
 
     if port_in_use; then
-        die "port $PORT on 127.0.0.1 is already taken by another process; set MULOPIMFWC_TEST_DB_PORT to a free port"
+        local who=''
+        if command -v ss >/dev/null 2>&1; then
+            who="$(ss -Hltnp "sport = :$PORT" 2>/dev/null | grep -o 'users:(("[^"]*",pid=[0-9]*' | head -n 1 | sed 's/users:(("\([^"]*\)",pid=\([0-9]*\)/: \1, pid \2/')" || who=''
+        fi
+        die "port $PORT on 127.0.0.1 is already taken by another process$who (not the MariaDB of $RUN_DIR); a MariaDB of another checkout (its demo? './build.sh demo stop' there), or set MULOPIMFWC_TEST_DB_PORT to a free port"
     fi
 
     install_datadir
