@@ -44,6 +44,20 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	private static $attributes_lookup_exists = null;
 
 	/**
+	 * Posts per round of the follow-ons. Only memory depends on it, never what is cleaned or fired.
+	 *
+	 * @return int
+	 */
+	public static function chunk_size() {
+		/**
+		 * Filters how many posts the follow-ons of a sync read, clean and load at a time (default 500).
+		 *
+		 * @param int $size Posts per round.
+		 */
+		return max( 1, (int) apply_filters( 'mulopimfwc_follow_on_chunk_size', self::CHUNK ) );
+	}
+
+	/**
 	 * Whether anyone listens to the meta API's hooks (then the engines are asked for the list of rows written).
 	 *
 	 * @return bool
@@ -123,7 +137,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 
 		// Post rows and meta: every post, in chunks. The rows are read fresh (post_modified moved) with one query
 		// per chunk, so that clean_post_cache()'s get_post() queries nothing; the parents of variations come with them.
-		foreach ( array_chunk( $ids, self::CHUNK ) as $chunk ) {
+		foreach ( array_chunk( $ids, self::chunk_size() ) as $chunk ) {
 			foreach ( $chunk as $id ) {
 				wp_cache_delete( $id, 'posts' );
 				wp_cache_delete( $id, 'post_meta' );
@@ -143,7 +157,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		}
 		// Parents that were not written themselves: their children (prices, stock status) changed.
 		$extra = array_values( array_diff( array_keys( $parents ), $ids ) );
-		foreach ( array_chunk( $extra, self::CHUNK ) as $chunk ) {
+		foreach ( array_chunk( $extra, self::chunk_size() ) as $chunk ) {
 			if ( function_exists( '_prime_post_caches' ) ) {
 				_prime_post_caches( $chunk, false, false );
 			}
@@ -302,6 +316,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( ! $stock_changes || ! function_exists( 'wc_get_product' ) ) {
 			return;
 		}
+		$stock_changes = self::without_parent_managed( $stock_changes );
 		$object_hooks = array(
 			'woocommerce_product_set_stock',
 			'woocommerce_variation_set_stock',
@@ -321,7 +336,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( $defer ) {
 			wp_defer_term_counting( true );
 		}
-		foreach ( array_chunk( $stock_changes, self::CHUNK ) as $chunk ) {
+		foreach ( array_chunk( $stock_changes, self::chunk_size() ) as $chunk ) {
 			$products = $need_objects ? self::load_products( $chunk ) : array();
 			self::update_attributes_lookup( $chunk, $products );
 			foreach ( $chunk as $change ) {
@@ -360,6 +375,34 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( $defer ) {
 			wp_defer_term_counting( false );
 		}
+	}
+
+	/**
+	 * Drop the variations whose stock their parent manages: WooCommerce's parent save only rewrites their
+	 * `_stock_status` meta and lookup row (WC_Product_Variable_Data_Store_CPT::sync_managed_variation_stock_status()),
+	 * it fires no stock action and no save for them and leaves their attributes lookup rows as they are. A variation
+	 * without a stock of its own (new_stock null) whose parent's stock changed in the same sync is one of those.
+	 *
+	 * @param array $stock_changes Engine's stock_changes.
+	 * @return array
+	 */
+	private static function without_parent_managed( array $stock_changes ) {
+		$holders = array();
+		foreach ( $stock_changes as $change ) {
+			if ( isset( $change['new_stock'] ) && null !== $change['new_stock'] ) {
+				$holders[ (int) $change['product_id'] ] = true;
+			}
+		}
+		$out = array();
+		foreach ( $stock_changes as $change ) {
+			$is_variation = isset( $change['type'] ) && 'variation' === $change['type'];
+			if ( $is_variation && ( ! isset( $change['new_stock'] ) || null === $change['new_stock'] )
+				&& ! empty( $change['parent_id'] ) && isset( $holders[ (int) $change['parent_id'] ] ) ) {
+				continue;
+			}
+			$out[] = $change;
+		}
+		return $out;
 	}
 
 	/**

@@ -173,3 +173,317 @@ add_action(
 		}
 	}
 );
+
+// 5. Issue 10 (tests/e2e/wc-tests.php): what WooCommerce reports after a sync, read in a request of its own.
+//    - option `mulopimfwc_e2e_record_hooks` = '1': the hooks a sync fires are recorded (product objects' values at
+//      the moment each fires) and appended to option `mulopimfwc_e2e_hook_log` at shutdown; the location plugin's
+//      dashboard cache listener is emulated (updated_post_meta of _stock, _stock_status, _location_stock_* bumps
+//      option mulopimfwc_dashboard_cache_version). Off, nothing listens (so the engines are not asked for meta_writes).
+//    - option `mulopimfwc_e2e_chunk` (a positive integer): the follow-ons' chunk size and the old
+//      clean_post_cache limit, so that a small request goes through the path of a large one.
+//    - POST /wc-prime   {"ids": [...], "transients": {"name": value}, "options": {"mulopimfwc_e2e_...": value|null}}:
+//                        loads the products (object caches, WooCommerce's own transients of variable products), sets
+//                        the transients and the test options (they apply from the next request), empties the hook log;
+//    - POST /wc-state   {"ids": [...], "transients": [...]}: per product what WooCommerce reports and the rows;
+//    - POST /php-run    {"ids": [...], "payload": {...}}: loads the products, then mulopimfwc_bulk_sync_engine()->run()
+//                        as a plugin would call it, then reads them again in the same request;
+//    - GET  /wc-compat  whether WooCommerce lists the plugin as compatible with its features.
+add_filter(
+	'mulopimfwc_follow_on_chunk_size',
+	static function ( $n ) {
+		$o = get_option( 'mulopimfwc_e2e_chunk', '' );
+		return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $n;
+	}
+);
+add_filter(
+	'mulopimfwc_clean_post_cache_limit',
+	static function ( $n ) {
+		$o = get_option( 'mulopimfwc_e2e_chunk', '' );
+		return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $n;
+	}
+);
+
+$GLOBALS['mulopimfwc_e2e_hooks'] = array();
+function mulopimfwc_e2e_record( array $entry ) {
+	$GLOBALS['mulopimfwc_e2e_hooks'][] = $entry;
+}
+function mulopimfwc_e2e_product_entry( $hook, $product, $extra = array() ) {
+	if ( ! is_object( $product ) || ! method_exists( $product, 'get_id' ) ) {
+		mulopimfwc_e2e_record( array( 'hook' => $hook, 'id' => 0, 'error' => 'no product object' ) );
+		return;
+	}
+	mulopimfwc_e2e_record(
+		array_merge(
+			array(
+				'hook'     => $hook,
+				'id'       => (int) $product->get_id(),
+				'qty'      => $product->get_stock_quantity(),
+				'status'   => $product->get_stock_status(),
+				'in_stock' => $product->is_in_stock(),
+			),
+			$extra
+		)
+	);
+}
+if ( '1' === (string) get_option( 'mulopimfwc_e2e_record_hooks', '' ) ) {
+	foreach ( array( 'woocommerce_product_set_stock', 'woocommerce_variation_set_stock' ) as $mulopimfwc_e2e_h ) {
+		add_action(
+			$mulopimfwc_e2e_h,
+			static function ( $product ) use ( $mulopimfwc_e2e_h ) {
+				mulopimfwc_e2e_product_entry( $mulopimfwc_e2e_h, $product );
+			}
+		);
+	}
+	foreach ( array( 'woocommerce_product_set_stock_status', 'woocommerce_variation_set_stock_status' ) as $mulopimfwc_e2e_h ) {
+		add_action(
+			$mulopimfwc_e2e_h,
+			static function ( $id, $status = null, $product = null ) use ( $mulopimfwc_e2e_h ) {
+				mulopimfwc_e2e_product_entry( $mulopimfwc_e2e_h, $product, array( 'arg_id' => (int) $id, 'arg_status' => $status ) );
+			},
+			10,
+			3
+		);
+	}
+	foreach ( array( 'woocommerce_update_product', 'woocommerce_update_product_variation' ) as $mulopimfwc_e2e_h ) {
+		add_action(
+			$mulopimfwc_e2e_h,
+			static function ( $id, $product = null ) use ( $mulopimfwc_e2e_h ) {
+				mulopimfwc_e2e_product_entry( $mulopimfwc_e2e_h, $product, array( 'arg_id' => (int) $id ) );
+			},
+			10,
+			2
+		);
+	}
+	add_action(
+		'woocommerce_updated_product_stock',
+		static function ( $id ) {
+			mulopimfwc_e2e_record( array( 'hook' => 'woocommerce_updated_product_stock', 'id' => (int) $id ) );
+		}
+	);
+	foreach ( array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' ) as $mulopimfwc_e2e_h ) {
+		add_action(
+			$mulopimfwc_e2e_h,
+			static function ( $meta_id, $post_id, $key, $value ) use ( $mulopimfwc_e2e_h ) {
+				if ( 0 === strpos( (string) $key, '_mulopimfwc_e2e' ) ) {
+					return;
+				}
+				mulopimfwc_e2e_record(
+					array(
+						'hook'    => $mulopimfwc_e2e_h,
+						'meta_id' => $meta_id,
+						'id'      => (int) $post_id,
+						'key'     => (string) $key,
+						'value'   => is_scalar( $value ) ? (string) $value : $value,
+						// What the meta API reads at that moment (the cache must already hold the new value).
+						'read'    => 'deleted_post_meta' === $mulopimfwc_e2e_h ? null : get_post_meta( (int) $post_id, (string) $key, true ),
+					)
+				);
+				// The location plugin's dashboard cache (mulopimfwc_clear_dashboard_cache()), emulated.
+				if ( 'updated_post_meta' === $mulopimfwc_e2e_h && ( in_array( $key, array( '_stock', '_stock_status' ), true ) || 0 === strpos( (string) $key, '_location_stock_' ) ) ) {
+					update_option( 'mulopimfwc_dashboard_cache_version', (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ) + 1 );
+				}
+			},
+			10,
+			4
+		);
+	}
+	add_action(
+		'mulopimfwc_bulk_sync_completed',
+		static function ( $result, $context ) {
+			mulopimfwc_e2e_record(
+				array(
+					'hook'    => 'mulopimfwc_bulk_sync_completed',
+					'id'      => 0,
+					'context' => $context,
+				)
+			);
+		},
+		10,
+		2
+	);
+	add_action(
+		'shutdown',
+		static function () {
+			if ( $GLOBALS['mulopimfwc_e2e_hooks'] ) {
+				$log = get_option( 'mulopimfwc_e2e_hook_log', array() );
+				$log = is_array( $log ) ? $log : array();
+				update_option( 'mulopimfwc_e2e_hook_log', array_merge( $log, $GLOBALS['mulopimfwc_e2e_hooks'] ), false );
+			}
+		},
+		0
+	);
+}
+
+/** What WooCommerce and the database say about a product. */
+function mulopimfwc_e2e_wc_state( $id ) {
+	global $wpdb;
+	$id  = (int) $id;
+	$out = array( 'id' => $id );
+	$p   = function_exists( 'wc_get_product' ) ? wc_get_product( $id ) : null;
+	if ( $p ) {
+		$out['type']         = $p->get_type();
+		$out['qty']          = $p->get_stock_quantity();
+		$out['status']       = $p->get_stock_status();
+		$out['in_stock']     = $p->is_in_stock();
+		$out['manage_stock'] = $p->get_manage_stock();
+		if ( $p->is_type( 'variable' ) ) {
+			$out['children'] = array_map( 'intval', $p->get_children() );
+		}
+	}
+	$out['meta_stock']        = get_post_meta( $id, '_stock', true );
+	$out['meta_stock_status'] = get_post_meta( $id, '_stock_status', true );
+	$out['db_stock']          = $wpdb->get_var( $wpdb->prepare( "SELECT meta_value FROM {$wpdb->postmeta} WHERE post_id = %d AND meta_key = '_stock' LIMIT 1", $id ) );
+	$out['db_stock_status']   = $wpdb->get_var( $wpdb->prepare( "SELECT meta_value FROM {$wpdb->postmeta} WHERE post_id = %d AND meta_key = '_stock_status' LIMIT 1", $id ) );
+	$out['lookup']            = $wpdb->get_row( $wpdb->prepare( "SELECT stock_quantity, stock_status FROM {$wpdb->prefix}wc_product_meta_lookup WHERE product_id = %d", $id ), ARRAY_A );
+	$out['outofstock_term']   = has_term( 'outofstock', 'product_visibility', $id );
+	$out['outofstock_db']     = (bool) $wpdb->get_var(
+		$wpdb->prepare(
+			"SELECT COUNT(*) FROM {$wpdb->term_relationships} tr JOIN {$wpdb->term_taxonomy} tt ON tt.term_taxonomy_id = tr.term_taxonomy_id JOIN {$wpdb->terms} t ON t.term_id = tt.term_id WHERE tr.object_id = %d AND tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock'",
+			$id
+		)
+	);
+	$out['attr_lookup'] = $wpdb->get_results( $wpdb->prepare( "SELECT taxonomy, term_id, is_variation_attribute, in_stock FROM {$wpdb->prefix}wc_product_attributes_lookup WHERE product_id = %d ORDER BY taxonomy, term_id", $id ), ARRAY_A );
+	return $out;
+}
+
+add_action(
+	'rest_api_init',
+	static function () {
+		register_rest_route(
+			'mulopimfwc-e2e/v1',
+			'/wc-prime',
+			array(
+				'methods'             => 'POST',
+				'permission_callback' => 'mulopimfwc_e2e_key_ok',
+				'callback'            => static function ( $request ) {
+					$body = (array) $request->get_json_params();
+					$read = array();
+					foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
+						$read[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
+						$p                 = wc_get_product( (int) $id );
+						if ( $p && $p->is_type( 'variable' ) ) {
+							$p->get_variation_prices(); // wc_var_prices_ID
+						}
+					}
+					foreach ( (array) ( $body['transients'] ?? array() ) as $name => $value ) {
+						set_transient( (string) $name, $value, DAY_IN_SECONDS );
+					}
+					foreach ( (array) ( $body['options'] ?? array() ) as $name => $value ) {
+						if ( 0 !== strpos( (string) $name, 'mulopimfwc_e2e_' ) ) {
+							continue;
+						}
+						if ( null === $value ) {
+							delete_option( (string) $name );
+						} else {
+							update_option( (string) $name, $value );
+						}
+					}
+					delete_option( 'mulopimfwc_e2e_hook_log' );
+					$GLOBALS['mulopimfwc_e2e_hooks'] = array();
+					$set                             = array();
+					foreach ( array_keys( (array) ( $body['transients'] ?? array() ) ) as $name ) {
+						$set[ (string) $name ] = false !== get_transient( (string) $name );
+					}
+					return array(
+						'read'              => $read,
+						'transients'        => $set,
+						'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
+					);
+				},
+			)
+		);
+		register_rest_route(
+			'mulopimfwc-e2e/v1',
+			'/wc-state',
+			array(
+				'methods'             => 'POST',
+				'permission_callback' => 'mulopimfwc_e2e_key_ok',
+				'callback'            => static function ( $request ) {
+					global $wpdb;
+					$body = (array) $request->get_json_params();
+					// Transients first: loading a variable product sets wc_product_children_ID again.
+					$transients = array();
+					foreach ( (array) ( $body['transients'] ?? array() ) as $name ) {
+						$transients[ (string) $name ] = false !== get_transient( (string) $name );
+					}
+					$products = array();
+					foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
+						$products[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
+					}
+					$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
+					$real = (int) $wpdb->get_var(
+						"SELECT COUNT(*) FROM {$wpdb->term_relationships} tr JOIN {$wpdb->term_taxonomy} tt ON tt.term_taxonomy_id = tr.term_taxonomy_id JOIN {$wpdb->terms} t ON t.term_id = tt.term_id JOIN {$wpdb->posts} p ON p.ID = tr.object_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' AND p.post_status = 'publish'"
+					);
+					$db_count = (int) $wpdb->get_var( "SELECT tt.count FROM {$wpdb->term_taxonomy} tt JOIN {$wpdb->terms} t ON t.term_id = tt.term_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock'" );
+					$log      = get_option( 'mulopimfwc_e2e_hook_log', array() );
+					return array(
+						'products'          => $products,
+						'transients'        => $transients,
+						'outofstock_count'  => $term ? (int) $term->count : null,
+						'outofstock_db'     => $db_count,
+						'outofstock_real'   => $real,
+						'hooks'             => is_array( $log ) ? $log : array(),
+						'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
+						'pending_lookup'    => function_exists( 'as_get_scheduled_actions' ) ? count( as_get_scheduled_actions( array( 'hook' => 'woocommerce_run_product_attribute_lookup_update_callback', 'status' => 'pending', 'per_page' => 100 ), 'ids' ) ) : null,
+						'ext_cache'         => wp_using_ext_object_cache(),
+					);
+				},
+			)
+		);
+		register_rest_route(
+			'mulopimfwc-e2e/v1',
+			'/php-run',
+			array(
+				'methods'             => 'POST',
+				'permission_callback' => 'mulopimfwc_e2e_key_ok',
+				'callback'            => static function ( $request ) {
+					$body = (array) $request->get_json_params();
+					$ids  = array_map( 'intval', (array) ( $body['ids'] ?? array() ) );
+					foreach ( $ids as $id ) {
+						mulopimfwc_e2e_wc_state( $id ); // every cache holds the old values
+					}
+					$result = mulopimfwc_bulk_sync_engine()->run( wp_json_encode( $body['payload'] ?? array() ) );
+					if ( is_wp_error( $result ) ) {
+						return $result;
+					}
+					$after = array();
+					foreach ( $ids as $id ) {
+						$after[ $id ] = mulopimfwc_e2e_wc_state( $id );
+					}
+					return array(
+						'engine'  => $result['engine'] ?? null,
+						'results' => $result['results'],
+						'after'   => $after,
+					);
+				},
+			)
+		);
+		register_rest_route(
+			'mulopimfwc-e2e/v1',
+			'/wc-compat',
+			array(
+				'methods'             => 'GET',
+				'permission_callback' => 'mulopimfwc_e2e_key_ok',
+				'callback'            => static function () {
+					$out    = array( 'plugin' => plugin_basename( MULOPIMFWC_BULK_SYNC_FILE ) );
+					$class  = 'Automattic\\WooCommerce\\Internal\\Features\\FeaturesController';
+					if ( ! function_exists( 'wc_get_container' ) || ! class_exists( $class ) ) {
+						$out['error'] = 'no FeaturesController';
+						return $out;
+					}
+					$fc = wc_get_container()->get( $class );
+					foreach ( array( 'custom_order_tables', 'product_instance_caching' ) as $feature ) {
+						$lists             = $fc->get_compatible_plugins_for_feature( $feature, true );
+						$out[ $feature ] = array(
+							'compatible'   => in_array( $out['plugin'], (array) ( $lists['compatible'] ?? array() ), true ),
+							'incompatible' => in_array( $out['plugin'], (array) ( $lists['incompatible'] ?? array() ), true ),
+							'uncertain'    => in_array( $out['plugin'], (array) ( $lists['uncertain'] ?? array() ), true ),
+							'enabled'      => \Automattic\WooCommerce\Utilities\FeaturesUtil::feature_is_enabled( $feature ),
+						);
+					}
+					return $out;
+				},
+			)
+		);
+	}
+);
