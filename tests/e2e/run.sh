@@ -11,7 +11,8 @@
 #    choice, route precedence, /wp-json and ?rest_route=, caches, and every contract case (tests/contract/cases);
 #    then tests/e2e/issue6-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
 #    webhook/inventory-update, export);
-# 3. php/tests/cli (PHPUnit, WP-CLI stand-in inside the e2e-php site's WordPress), with and without the extension;
+# 3. php/tests/cli (PHPUnit driving the real WP-CLI as a process) on sites e2e-cli-wc79 and e2e-cli-wc105
+#    (WooCommerce 7.9 / 10.5 active), with and without the extension;
 # 4. php/install.sh into a temp WordPress dir with --ext-dir / --php-conf-dir overrides (the machine's PHP is
 #    not touched);
 # 5. tests/e2e/demo.sh as site e2e-demo (WooCommerce 7.9, a MariaDB of its own), the shop it opens (table, product
@@ -125,11 +126,15 @@ for i in "${!pids[@]}"; do
     fi
 done
 
-# run_driver LABEL SCRIPT: SCRIPT on every site that started, in parallel; logs and counts summed
+# run_driver LABEL SCRIPT [ARGS_FOR_NOWC...]: SCRIPT on every site that started, in parallel; logs and counts
+# summed. The site without WooCommerce gets ARGS_FOR_NOWC (its contract cases run in tests/php, both engines).
 run_driver() {
-    local label=$1 script=$2 dpids=() dnames=() s i rc log
+    local label=$1 script=$2 dpids=() dnames=() s i rc log extra
+    shift 2
     for s in "${!SITE_OK[@]}"; do
-        php "$REPO/$script" "$REPO/target/e2e/$s/env" >"$LOGS/$label-$s.log" 2>&1 &
+        extra=()
+        if [ "${SITE_STACK[$s]}" = nowc ]; then extra=("$@"); fi
+        php "$REPO/$script" "$REPO/target/e2e/$s/env" "${extra[@]}" >"$LOGS/$label-$s.log" 2>&1 &
         dpids+=($!)
         dnames+=("$s")
     done
@@ -148,35 +153,55 @@ run_driver() {
 
 # ------------------------------------------------------------------------------------------------ HTTP
 say "HTTP tests (tests/e2e/http-tests.php) on every site, in parallel"
-run_driver http tests/e2e/http-tests.php
+run_driver http tests/e2e/http-tests.php --group basic,auth,errors,cache,logs
 
 # ------------------------------------------------------------------------------------------------ issue 6
 say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/issue6-tests.php) on every site, in parallel"
 run_driver issue6 tests/e2e/issue6-tests.php
 
 # ------------------------------------------------------------------------------------------------ WP-CLI
-if [ -n "${SITE_OK[e2e-php]:-}" ]; then
-    say "WP-CLI command tests (php/tests/cli, WP-CLI stand-in inside the e2e-php site's WordPress)"
-    for engine in native php; do
-        cmd=(php)
-        if [ "$engine" = native ]; then
-            if [ "$have_native" != 1 ]; then continue; fi
-            cmd+=(-d "extension=$EXT")
-        fi
-        cmd+=("$(command -v phpunit || echo /usr/bin/phpunit)" -c "$REPO/php/tests/cli/phpunit.xml" --log-junit "$LOGS/cli-$engine.xml" --testdox)
-        rm -f "$LOGS/cli-$engine.xml"
+# php/tests/cli: the real WP-CLI (tests/lib/deps.sh wp) run as a process against sites of their own with
+# WooCommerce active, e2e-cli-wc79 and e2e-cli-wc105, each with both engines (php-fpm runs the php engine; the wp
+# processes of the native run load the extension through PHP_ARGS). A stack whose software is missing (site.sh
+# exit 3) is counted as skipped, with the reason.
+say "WP-CLI command tests (php/tests/cli: the real WP-CLI on WooCommerce sites e2e-cli-wc79 and e2e-cli-wc105, both engines)"
+cli_engines=(php)
+if [ "$have_native" = 1 ]; then cli_engines=(native php); fi
+for stack in wc79 wc105; do
+    name="e2e-cli-$stack"
+    SITES+=("$name")
+    rc=0
+    "$SITE" start "$name" --engine php --stack "$stack" --workers 2 >"$LOGS/site-$name.log" 2>&1 || rc=$?
+    if [ "$rc" -eq 3 ]; then
+        reason="$(sed -n 's/^site\.sh: skip: //p' "$LOGS/site-$name.log" | head -n 1)"
+        for engine in "${cli_engines[@]}"; do
+            SKIPPED=$((SKIPPED + 1))
+            printf 'skip  [cli-%s-%s] %s\n' "$stack" "$engine" "${reason:-the software of stack $stack is missing}"
+        done
+        continue
+    elif [ "$rc" -ne 0 ]; then
+        fail "cli-$stack" "tests/e2e/lib/site.sh start $name --stack $stack (exit $rc)" "$(tail -n 30 "$LOGS/site-$name.log")"
+        continue
+    fi
+    pass site "tests/e2e/lib/site.sh start $name --stack $stack"
+    for engine in "${cli_engines[@]}"; do
+        junit="$LOGS/cli-$stack-$engine.xml"
+        log="$LOGS/cli-$stack-$engine.log"
+        rm -f "$junit"
         rc=0
-        MULOPIMFWC_E2E_SITE_ENV="$REPO/target/e2e/e2e-php/env" MULOPIMFWC_CLI_ENGINE=$engine "${cmd[@]}" >"$LOGS/cli-$engine.log" 2>&1 || rc=$?
-        sed "s/^/[cli-$engine] /" "$LOGS/cli-$engine.log" | grep -v '^\[cli-[a-z]*\] *$'
-        if read -r t f e s < <(parse_junit "$LOGS/cli-$engine.xml"); then
+        MULOPIMFWC_E2E_SITE_ENV="$REPO/target/e2e/$name/env" MULOPIMFWC_CLI_ENGINE=$engine \
+            "$(command -v phpunit || echo /usr/bin/phpunit)" -c "$REPO/php/tests/cli/phpunit.xml" --log-junit "$junit" --testdox \
+            >"$log" 2>&1 || rc=$?
+        sed "s/^/[cli-$stack-$engine] /" "$log" | grep -v '^\[cli-[a-z0-9]*-[a-z]*\] *$'
+        if read -r t f e s < <(parse_junit "$junit"); then
             f=$((f + e))
             PASSED=$((PASSED + t - f - s)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail "cli-$engine" "phpunit exited $rc with no failing test"; fi
+            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail "cli-$stack-$engine" "phpunit exited $rc with no failing test"; fi
         else
-            fail "cli-$engine" "phpunit wrote no JUnit log (exit $rc): bootstrap failed?" "$(tail -n 20 "$LOGS/cli-$engine.log")"
+            fail "cli-$stack-$engine" "phpunit wrote no JUnit log (exit $rc): bootstrap failed?" "$(tail -n 20 "$log")"
         fi
     done
-fi
+done
 
 # ------------------------------------------------------------------------------------------------ install.sh
 if [ -f "$REPO/php/install.sh" ]; then
