@@ -28,11 +28,13 @@ cmd_start() {
     mkdir -p "$DIR"
     exec {lock}>"$DIR/.start.lock"
     flock -x "$lock"
+    # (redis-server is started with the lock's fd closed: a daemon that inherited it would hold the lock for
+    # its whole life, and every later `start` would wait for ever.)
     if answers; then return 0; fi
     [ "${#SOCK}" -le 100 ] || die "socket path too long ($SOCK): set MULOPIMFWC_REDIS_DIR to a shorter dir"
     rm -f "$SOCK"
     redis-server --port 0 --unixsocket "$SOCK" --unixsocketperm 700 --save '' --appendonly no \
-        --daemonize yes --pidfile "$PIDFILE" --logfile "$DIR/redis.log" --dir "$DIR" \
+        --daemonize yes --pidfile "$PIDFILE" --logfile "$DIR/redis.log" --dir "$DIR" {lock}>&- \
         || die "redis-server did not start (see $DIR/redis.log)"
     local i
     for ((i = 0; i < 50; i++)); do answers && { log "started (socket $SOCK)"; return 0; }; sleep 0.1; done
