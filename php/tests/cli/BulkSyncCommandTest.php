@@ -1,334 +1,461 @@
 <?php
 /**
- * `wp mulopimfwc bulk-sync <file>|-` (Mulopimfwc_Bulk_Sync_CLI_Command) inside a real WordPress (an e2e site's),
- * driven through a STAND-IN for WP-CLI (WpCliStandIn.php, wp.php): WP-CLI itself cannot be installed on these
- * machines. The store is the contract suite's fixture, seeded into the site's database before each test.
+ * `wp mulopimfwc bulk-sync <file>|-` run by the REAL WP-CLI as a process, against an e2e site with WooCommerce
+ * active (stack wc79 or wc105), with the engine of MULOPIMFWC_CLI_ENGINE. Products are made by WooCommerce; the
+ * tests check the exit status, what goes to STDOUT and what to STDERR, the database rows and what WooCommerce
+ * reports afterwards.
  *
  * @package Mulopimfwc_Bulk_Sync
  */
 
 declare(strict_types=1);
 
-use Mulopimfwc\Tests\ContractStore;
-use PHPUnit\Framework\TestCase;
+final class BulkSyncCommandTest extends CliTestCase {
 
-final class BulkSyncCommandTest extends TestCase {
+	private const CSV_HEADER = "sku,product_id,location_slug,location_id,stock,regular_price,sale_price\n";
 
-	private static ?ContractStore $store = null;
-	/** @var list<string> */
-	private array $tmp = array();
-	private array $p = array();
-
-	private static function site(): array {
-		return $GLOBALS['mulopimfwc_cli_site'];
+	/** Three CSV rows for $sku: good, bad stock, unknown SKU. */
+	private static function failingCsv( string $sku ): string {
+		return self::CSV_HEADER
+			. "$sku,,main-store,,100,29.99,24.99\n"
+			. "$sku,,warehouse,,abc,,\n"
+			. "NO-SUCH-SKU-CLI,,main-store,,5,,\n";
 	}
 
-	private static function engine(): string {
-		return $GLOBALS['mulopimfwc_cli_engine'];
-	}
-
-	private static function store(): ContractStore {
-		if ( null === self::$store ) {
-			$s           = self::site();
-			self::$store = new ContractStore(
-				array( 'host' => 'localhost', 'port' => 0, 'socket' => $s['E2E_DB_SOCKET'], 'user' => $s['E2E_DB_USER'], 'password' => $s['E2E_DB_PASSWORD'] ),
-				dirname( __DIR__, 3 ) . '/tests/sql/schema.sql',
-				dirname( __DIR__, 3 ) . '/tests/contract/fixtures'
-			);
-		}
-		return self::$store;
-	}
-
-	/** The seed example's expectations (tests/contract/cases/identifiers.json), on a freshly seeded store. */
-	private function seedStore(): array {
-		$cases = ContractStore::loadCases( dirname( __DIR__, 3 ) . '/tests/contract/cases' );
-		$case  = $cases['identifiers.json: seed example: sku+slug and id+id'];
-		$this->p = self::store()->prepare( $case, 'existing', self::site()['E2E_DB_NAME'], 'wp_' );
-		mysqli_report( MYSQLI_REPORT_OFF ); // ContractStore switches strict reporting on; wpdb expects it off.
-		wp_cache_flush();
-		return $this->p;
-	}
-
-	private function id( string $key ): int {
-		return $this->p['ids']['post'][ $key ];
-	}
-
-	private function loc( string $slug ): int {
-		return $this->p['ids']['loc'][ $slug ];
-	}
-
-	/** What is in the database now (not the object cache). */
-	private function meta( int $post, string $key ): array {
-		global $wpdb;
-		return $wpdb->get_col( $wpdb->prepare( "SELECT meta_value FROM {$wpdb->postmeta} WHERE post_id = %d AND meta_key = %s ORDER BY meta_id", $post, $key ) );
-	}
-
-	private function file( string $content, string $ext ): string {
-		$f = tempnam( sys_get_temp_dir(), 'mulopimfwc-cli-' );
-		rename( $f, $f . '.' . $ext );
-		$f .= '.' . $ext;
-		file_put_contents( $f, $content );
-		$this->tmp[] = $f;
-		return $f;
-	}
-
-	protected function tearDown(): void {
-		foreach ( $this->tmp as $f ) {
-			@unlink( $f );
-		}
-		remove_all_actions( 'mulopimfwc_bulk_sync_completed', 99 );
-	}
-
-	/** wp mulopimfwc bulk-sync ARGS (in this process, through the stand-in). */
-	private function wp( string ...$args ): array {
-		$r = WP_CLI::run_command( array_merge( array( 'mulopimfwc', 'bulk-sync' ), $args ) );
-		wp_cache_flush();
-		return $r;
-	}
-
-	private function assertDbMatchesSeedExample(): void {
-		$outcome = array(
-			'success' => true,
-			'message' => 'Processed 2 items. 2 succeeded, 0 failed.',
-			'results' => array( 'success' => 2, 'failed' => 0, 'errors' => array() ),
+	private static function failures23(): array {
+		return array(
+			array( 'item' => 2, 'code' => 'invalid_stock', 'field' => 'stock', 'message' => 'Invalid stock: must be an integer.' ),
+			array( 'item' => 3, 'code' => 'product_not_found', 'field' => 'sku', 'message' => 'Product not found.' ),
 		);
-		$f = self::store()->verify( $this->p, $outcome );
-		mysqli_report( MYSQLI_REPORT_OFF );
-		$this->assertSame( array(), $f, 'database after the command' );
 	}
 
-	private function assertNothingWritten(): void {
-		$after = self::store()->snapshotNow( $this->p );
-		mysqli_report( MYSQLI_REPORT_OFF );
-		foreach ( array( 'postmeta', 'posts', 'term_relationships', 'term_taxonomy', 'lookup', 'options' ) as $t ) {
-			$this->assertEquals( $this->p['before'][ $t ], $after[ $t ], "table $t must not change" );
+	/** Five items for one product (one per location and back), the fourth one failing. */
+	private static function fiveItems( WC_Product $p ): array {
+		return array(
+			array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => 10 ),
+			array( 'sku' => $p->get_sku(), 'location_slug' => 'warehouse', 'stock' => 11 ),
+			array( 'sku' => $p->get_sku(), 'location_slug' => 'outlet', 'stock' => 12 ),
+			array( 'sku' => $p->get_sku(), 'location_slug' => 'outlet', 'stock' => 'x' ),
+			array( 'product_id' => $p->get_id(), 'location_id' => self::$loc['main-store'], 'stock' => 14 ),
+		);
+	}
+
+	// ------------------------------------------------------------------------------------------ the process
+
+	public function testTheWpProcessRunsTheExpectedEngineWithWooCommerce(): void {
+		$r = $this->wp( array( 'eval', 'echo mulopimfwc_bulk_sync_engine()->name(), " ", WC()->version, " ", get_bloginfo( "version" );' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		$this->assertSame( self::engine() . ' ' . self::site()['E2E_WC_VERSION'] . ' ' . self::site()['E2E_WP_VERSION'], trim( $r['stdout'] ) );
+		$this->noPhpNotice( $r );
+	}
+
+	public function testHelpRendersTheDocblocks(): void {
+		$r = $this->wp( array( 'help', 'mulopimfwc', 'bulk-sync' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		foreach ( array( 'NAME', 'wp mulopimfwc bulk-sync', 'Syncs stock and prices per location from a file', 'SYNOPSIS', '<file>', '[--chunk-size=<n>]', '[--dry-run]', '[--format=<format>]', 'EXAMPLES', 'cat body.json | wp mulopimfwc bulk-sync -' ) as $want ) {
+			$this->assertStringContainsString( $want, $r['stdout'] );
 		}
+		$this->assertStringNotContainsString( '@subcommand', $r['stdout'] );
+		$this->assertStringNotContainsString( '@param', $r['stdout'] );
+
+		$r = $this->wp( array( 'help', 'mulopimfwc', 'export' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		foreach ( array( 'wp mulopimfwc export', '[--location_id=<id>]', '[--file=<path>]', '[--per-page=<n>]', 'jsonl' ) as $want ) {
+			$this->assertStringContainsString( $want, $r['stdout'] );
+		}
+
+		$r = $this->wp( array( 'help', 'mulopimfwc' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		$this->assertMatchesRegularExpression( '/^\s+bulk-sync\s+\S/m', $r['stdout'] );
+		$this->assertMatchesRegularExpression( '/^\s+export\s+\S/m', $r['stdout'] );
 	}
 
-	private function seedJson(): string {
-		return json_encode(
+	// ------------------------------------------------------------------------------------------ files
+
+	public function testJsonFileWritesWhatWooCommerceReports(): void {
+		$p                    = $this->simple( 5 );
+		list( $parent, $s, $m ) = $this->variable( 3, 4 );
+		$body                 = self::json(
 			array(
-				'items' => array(
-					array( 'sku' => 'PROD-001', 'location_slug' => 'main-store', 'stock' => 100, 'regular_price' => '29.99', 'sale_price' => '24.99' ),
-					array( 'product_id' => $this->id( 'second' ), 'location_id' => $this->loc( 'warehouse' ), 'stock' => 50, 'regular_price' => '19.99' ),
-				),
+				array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => 100, 'regular_price' => '29.99', 'sale_price' => '24.99' ),
+				array( 'product_id' => $p->get_id(), 'location_id' => self::$loc['warehouse'], 'stock' => 50 ),
+				array( 'sku' => $s->get_sku(), 'location_slug' => 'main-store', 'stock' => 0 ),
 			)
 		);
-	}
-
-	/** Three rows: good, bad stock, unknown SKU. */
-	private function failingCsv(): string {
-		return "sku,product_id,location_slug,location_id,stock,regular_price,sale_price\n"
-			. "PROD-001,,main-store,,100,29.99,24.99\n"
-			. "PROD-002,,warehouse,,abc,,\n"
-			. "NO-SUCH-SKU,,main-store,,5,,\n";
-	}
-
-	// ------------------------------------------------------------------------------------------ tests
-
-	public function testCommandIsRegisteredAndUsesTheExpectedEngine(): void {
-		$this->assertArrayHasKey( 'mulopimfwc', WP_CLI::$commands, 'the plugin registers `wp mulopimfwc` when WP_CLI is defined' );
-		$this->assertInstanceOf( Mulopimfwc_Bulk_Sync_CLI_Command::class, WP_CLI::$commands['mulopimfwc'] );
-		$this->assertSame( self::engine(), mulopimfwc_bulk_sync_engine()->name() );
-		$doc = ( new ReflectionMethod( Mulopimfwc_Bulk_Sync_CLI_Command::class, 'bulk_sync' ) )->getDocComment();
-		$this->assertStringContainsString( '@subcommand bulk-sync', (string) $doc );
-		$this->assertStringContainsString( '## OPTIONS', (string) $doc );
-	}
-
-	public function testJsonFileSeedExample(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->seedJson(), 'json' ) );
+		$r = $this->sync( array( $this->file( $body, 'json' ) ) );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
-		$this->assertStringContainsString( 'Success: Processed 2 items. 2 succeeded, 0 failed.', $r['stdout'] );
-		$this->assertDbMatchesSeedExample();
+		$this->assertSame( "Success: Processed 3 items. 3 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( '', $r['stderr'] );
+		$this->noPhpNotice( $r );
+
+		$this->assertSame( array( 'main-store' => array( '100' ), 'warehouse' => array( '50' ), 'outlet' => array() ), self::locStock( $p->get_id() ) );
+		$this->assertSame( array( '29.99' ), self::meta( $p->get_id(), '_location_regular_price_' . self::$loc['main-store'] ) );
+		$this->assertSame( array( '24.99' ), self::meta( $p->get_id(), '_location_sale_price_' . self::$loc['main-store'] ) );
+		// WooCommerce's own stock follows the primary location (main-store) only.
+		$this->assertSame( 100, self::wc( $p->get_id() )->get_stock_quantity() );
+		$this->assertSame( 'instock', self::wc( $p->get_id() )->get_stock_status() );
+		global $wpdb;
+		$this->assertEquals( 100, $wpdb->get_var( $wpdb->prepare( "SELECT stock_quantity FROM {$wpdb->prefix}wc_product_meta_lookup WHERE product_id = %d", $p->get_id() ) ) );
+		$this->assertSame( 0, self::wc( $s->get_id() )->get_stock_quantity() );
+		$this->assertSame( 'outofstock', self::wc( $s->get_id() )->get_stock_status() );
+		$this->assertFalse( self::wc( $s->get_id() )->is_in_stock() );
+		$this->assertSame( 4, self::wc( $m->get_id() )->get_stock_quantity(), 'the other variation is untouched' );
+		$this->assertSame( 'instock', self::wc( $parent->get_id() )->get_stock_status(), 'M is still in stock' );
 	}
 
-	public function testCsvFileSeedExample(): void {
-		$this->seedStore();
-		$csv = "sku,product_id,location_slug,location_id,stock,regular_price,sale_price\n"
-			. "PROD-001,,main-store,,100,29.99,24.99\n"
-			. ',' . $this->id( 'second' ) . ',,' . $this->loc( 'warehouse' ) . ",50,19.99,\n";
-		$r   = $this->wp( $this->file( $csv, 'csv' ) );
-		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
-		$this->assertStringContainsString( 'Success: Processed 2 items. 2 succeeded, 0 failed.', $r['stdout'] );
-		$this->assertDbMatchesSeedExample();
-	}
-
-	public function testCsvWithBomCrlfAndHeaderCaseIsRead(): void {
-		$this->seedStore();
-		$csv = "\xEF\xBB\xBFSKU,Location_Slug,Stock\r\nPROD-001,main-store,9\r\n";
-		$r   = $this->wp( $this->file( $csv, 'csv' ) );
-		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
-		$this->assertSame( array( '9' ), $this->meta( $this->id( 'simple' ), '_location_stock_' . $this->loc( 'main-store' ) ) );
-	}
-
-	public function testFailingItemsExitNonZeroAndAreListedAsATable(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->failingCsv(), 'csv' ) );
-		$this->assertSame( 1, $r['exit'], 'items failed: the exit status is not 0' );
-		$this->assertStringContainsString( 'Error: Processed 3 items. 1 succeeded, 2 failed.', $r['stderr'] );
-		$this->assertMatchesRegularExpression( '/\|\s*item\s*\|\s*code\s*\|\s*field\s*\|\s*message\s*\|/', $r['stdout'] );
-		$this->assertMatchesRegularExpression( '/\|\s*2\s*\|\s*invalid_stock\s*\|\s*stock\s*\|/', $r['stdout'] );
-		$this->assertMatchesRegularExpression( '/\|\s*3\s*\|\s*product_not_found\s*\|\s*sku\s*\|/', $r['stdout'] );
-		// the good item is written anyway, the bad one is not
-		$this->assertSame( array( '100' ), $this->meta( $this->id( 'simple' ), '_location_stock_' . $this->loc( 'main-store' ) ) );
-		$this->assertSame( array(), $this->meta( $this->id( 'second' ), '_location_stock_' . $this->loc( 'warehouse' ) ) );
-	}
-
-	public function testFormatJson(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->failingCsv(), 'csv' ), '--format=json' );
-		$this->assertSame( 1, $r['exit'] );
-		$rows = json_decode( trim( $r['stdout'] ), true );
-		$this->assertIsArray( $rows, $r['stdout'] );
-		$this->assertSame(
+	public function testVariableParentGoesOutOfStockWithItsLastVariation(): void {
+		list( $parent, $s, $m ) = $this->variable( 3, 4 );
+		$body                 = self::json(
 			array(
-				array( 'item' => 2, 'code' => 'invalid_stock', 'field' => 'stock', 'message' => 'Invalid stock: must be an integer.' ),
-				array( 'item' => 3, 'code' => 'product_not_found', 'field' => 'sku', 'message' => 'Product not found.' ),
-			),
-			$rows
+				array( 'sku' => $s->get_sku(), 'location_slug' => 'main-store', 'stock' => 0 ),
+				array( 'product_id' => $m->get_id(), 'location_slug' => 'main-store', 'stock' => 0 ),
+			)
 		);
+		$r = $this->sync( array( $this->file( $body, 'json' ) ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
+		$this->assertSame( 'outofstock', self::wc( $parent->get_id() )->get_stock_status() );
+		$this->assertFalse( self::wc( $parent->get_id() )->is_in_stock() );
+		$this->assertContains( 'outofstock', wp_list_pluck( wp_get_object_terms( $parent->get_id(), 'product_visibility' ), 'slug' ) );
 	}
 
-	public function testFormatCsv(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->failingCsv(), 'csv' ), '--format=csv' );
+	public function testCsvFileWithBomCrlfAndHeaderCase(): void {
+		$p   = $this->simple( 5 );
+		$q   = $this->simple( 6 );
+		$csv = "\xEF\xBB\xBFSKU,Product_ID,Location_Slug,Location_ID,Stock,Regular_Price,Sale_Price\r\n"
+			. $p->get_sku() . ",,main-store,,9,29.99,24.99\r\n"
+			. ',' . $q->get_id() . ',,' . self::$loc['warehouse'] . ",50,19.99,\r\n";
+		$r   = $this->sync( array( $this->file( $csv, 'csv' ) ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
+		$this->assertSame( "Success: Processed 2 items. 2 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( array( '9' ), self::meta( $p->get_id(), '_location_stock_' . self::$loc['main-store'] ) );
+		$this->assertSame( 9, self::wc( $p->get_id() )->get_stock_quantity() );
+		$this->assertSame( array( '50' ), self::meta( $q->get_id(), '_location_stock_' . self::$loc['warehouse'] ) );
+		$this->assertSame( array( '19.99' ), self::meta( $q->get_id(), '_location_regular_price_' . self::$loc['warehouse'] ) );
+		$this->assertSame( 6, self::wc( $q->get_id() )->get_stock_quantity(), 'warehouse is not the primary location' );
+	}
+
+	public function testFailingItemsAreATableOnStdoutAndTheSummaryAnErrorOnStderr(): void {
+		$p = $this->simple( 5 );
+		$r = $this->sync( array( $this->file( self::failingCsv( $p->get_sku() ), 'csv' ) ) );
+		$this->assertSame( 1, $r['exit'], 'items failed: the exit status is 1' );
+		$this->assertSame( "Error: Processed 3 items. 1 succeeded, 2 failed.\n", $r['stderr'] );
+		// WP-CLI prints a table as tab-separated values when STDOUT is not a terminal (a table on one: below).
+		$this->assertSame( "item\tcode\tfield\tmessage\n2\tinvalid_stock\tstock\tInvalid stock: must be an integer.\n3\tproduct_not_found\tsku\tProduct not found.\n", $r['stdout'] );
+		// The good item is written anyway, the bad one is not.
+		$this->assertSame( array( 'main-store' => array( '100' ), 'warehouse' => array(), 'outlet' => array() ), self::locStock( $p->get_id() ) );
+		$this->assertSame( 100, self::wc( $p->get_id() )->get_stock_quantity() );
+	}
+
+	public function testFormatJsonAndCsv(): void {
+		$p = $this->simple( 5 );
+		$f = $this->file( self::failingCsv( $p->get_sku() ), 'csv' );
+		$r = $this->sync( array( $f, '--format=json' ) );
 		$this->assertSame( 1, $r['exit'] );
-		$lines = array_values( array_filter( explode( "\n", trim( $r['stdout'] ) ) ) );
+		$this->assertSame( self::failures23(), self::failures( $r['stdout'] ) );
+		$this->assertSame( "Error: Processed 3 items. 1 succeeded, 2 failed.\n", $r['stderr'] );
+
+		$r = $this->sync( array( $f, '--format=csv' ) );
+		$this->assertSame( 1, $r['exit'] );
+		$lines = explode( "\n", rtrim( $r['stdout'], "\n" ) );
+		$this->assertCount( 3, $lines, $r['stdout'] );
 		$this->assertSame( 'item,code,field,message', $lines[0] );
 		$this->assertSame( array( '2', 'invalid_stock', 'stock', 'Invalid stock: must be an integer.' ), str_getcsv( $lines[1], ',', '"', '' ) );
 		$this->assertSame( array( '3', 'product_not_found', 'sku', 'Product not found.' ), str_getcsv( $lines[2], ',', '"', '' ) );
-		$this->assertCount( 3, $lines );
+		$this->assertSame( "Error: Processed 3 items. 1 succeeded, 2 failed.\n", $r['stderr'] );
+
+		$r = $this->sync( array( $f, '--format=yaml' ) );
+		$this->assertSame( 1, $r['exit'], 'an unknown --format is refused by WP-CLI' );
+		$this->assertStringContainsString( 'Error:', $r['stderr'] );
 	}
 
-	public function testDryRunWritesNothingAndReportsCounts(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->seedJson(), 'json' ), '--dry-run' );
+	public function testStdinJsonAndCsv(): void {
+		$p = $this->simple( 5 );
+		$r = $this->sync( array( '-' ), self::json( array( array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => 7 ) ) ) );
 		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
-		$this->assertStringContainsString( 'Success: Processed 2 items. 2 succeeded, 0 failed.', $r['stdout'] );
-		$this->assertStringContainsString( 'dry run', $r['stdout'] );
-		$this->assertNothingWritten();
+		$this->assertSame( "Success: Processed 1 items. 1 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( 7, self::wc( $p->get_id() )->get_stock_quantity() );
+
+		$r = $this->sync( array( '-', '--format=csv' ), self::failingCsv( $p->get_sku() ) );
+		$this->assertSame( 1, $r['exit'], 'CSV on stdin, detected from the content' );
+		$this->assertStringContainsString( '2,invalid_stock,stock,', $r['stdout'] );
+		$this->assertSame( "Error: Processed 3 items. 1 succeeded, 2 failed.\n", $r['stderr'] );
+		$this->assertSame( 100, self::wc( $p->get_id() )->get_stock_quantity() );
 	}
 
-	public function testDryRunWithFailingItemsReportsThemAndWritesNothing(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( $this->failingCsv(), 'csv' ), '--dry-run', '--format=json' );
+	public function testMissingFileIsAnError(): void {
+		$r = $this->sync( array( '/nonexistent/mulopimfwc-nothing-here.json' ) );
 		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringContainsString( 'Processed 3 items. 1 succeeded, 2 failed.', $r['stderr'] );
-		$this->assertStringContainsString( 'dry run', $r['stderr'] );
-		$this->assertSame( array( 2, 3 ), array_column( (array) json_decode( trim( $r['stdout'] ), true ), 'item' ) );
-		$this->assertNothingWritten();
+		$this->assertSame( "Error: Cannot read /nonexistent/mulopimfwc-nothing-here.json.\n", $r['stderr'] );
+		$this->assertSame( '', $r['stdout'] );
 	}
 
-	public function testChunksWithAProgressBar(): void {
-		$this->seedStore();
-		$chunks = array();
-		add_action(
-			'mulopimfwc_bulk_sync_completed',
-			static function ( $result, $info ) use ( &$chunks ) {
-				$chunks[] = $info;
-			},
-			99,
-			2
-		);
+	/** Defect 4: a directory given as the file. */
+	public function testADirectoryIsAClearErrorWithoutANotice(): void {
+		$dir = $this->tmpDir();
+		foreach ( array( $dir, $dir . '.json' ) as $d ) {
+			if ( ! is_dir( $d ) ) {
+				mkdir( $d );
+				$this->tmp_dirs[] = $d;
+			}
+			$r = $this->sync( array( $d ) );
+			$this->assertSame( 1, $r['exit'], $d );
+			$this->assertSame( '', $r['stdout'], 'nothing on STDOUT (no notice)' );
+			$this->assertStringStartsWith( 'Error: ', $r['stderr'] );
+			$this->assertStringContainsString( 'is a directory', $r['stderr'] );
+			$this->assertStringNotContainsString( 'CSV', $r['stderr'] );
+			$this->noPhpNotice( $r );
+		}
+	}
+
+	/** @var list<string> */
+	private array $tmp_dirs = array();
+
+	protected function tearDown(): void {
+		foreach ( $this->tmp_dirs as $d ) {
+			@rmdir( $d );
+		}
+		parent::tearDown();
+	}
+
+	public function testCsvWithoutAKnownHeaderIsAnError(): void {
+		$p      = $this->simple( 5 );
+		$before = self::snapshot( array( $p->get_id() ) );
+		$r      = $this->sync( array( $this->file( "a,b,c\n1,2,3\n", 'csv' ) ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertStringStartsWith( 'Error: The CSV header row must name some of:', $r['stderr'] );
+		$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ) );
+	}
+
+	public function testJsonWithoutAnItemsArrayIsAnError(): void {
+		$r = $this->sync( array( $this->file( '{"items": {"a": 1}}', 'json' ) ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertStringContainsString( '"items"', $r['stderr'] );
+	}
+
+	/** Defect 3: a UTF-8 BOM before JSON. */
+	public function testJsonWithAUtf8BomIsReadAsJson(): void {
+		$p    = $this->simple( 5 );
+		$body = "\xEF\xBB\xBF" . self::json( array( array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => 31 ) ) );
+		foreach ( array( array( array( $this->file( $body, 'json' ) ), null ), array( array( '-' ), $body ), array( array( $this->file( $body, 'txt' ) ), null ) ) as $i => list( $args, $stdin ) ) {
+			$r = $this->sync( $args, $stdin );
+			$this->assertSame( 0, $r['exit'], "case $i: " . $r['stderr'] . $r['stdout'] );
+			$this->assertSame( "Success: Processed 1 items. 1 succeeded, 0 failed.\n", $r['stdout'], "case $i" );
+			$this->assertSame( 31, self::wc( $p->get_id() )->get_stock_quantity(), "case $i" );
+		}
+	}
+
+	/** Defect 3: an empty input is a clear error, not CSV header errors. */
+	public function testAnEmptyInputIsAClearError(): void {
+		foreach ( array( array( array( $this->file( '', 'json' ) ), null ), array( array( $this->file( '', 'csv' ) ), null ), array( array( $this->file( " \n\t\n", 'json' ) ), null ), array( array( '-' ), '' ) ) as $i => list( $args, $stdin ) ) {
+			$r = $this->sync( $args, $stdin );
+			$this->assertSame( 1, $r['exit'], "case $i" );
+			$this->assertStringStartsWith( 'Error: ', $r['stderr'], "case $i" );
+			$this->assertStringContainsString( 'empty', $r['stderr'], "case $i" );
+			$this->assertStringNotContainsString( 'header', $r['stderr'], "case $i" );
+			$this->assertSame( '', $r['stdout'], "case $i" );
+		}
+	}
+
+	/** Defect 3: a truncated JSON file says where the syntax error is. */
+	public function testATruncatedJsonFileSaysWhereTheSyntaxErrorIs(): void {
+		$p      = $this->simple( 5 );
+		$before = self::snapshot( array( $p->get_id() ) );
+		$body   = "{\n  \"items\": [\n    {\"sku\": \"" . $p->get_sku() . "\", \"location_slug\": \"main-store\", \"stock\": 3},\n    {\"sku\": \"" . $p->get_sku() . '", "stock": ';
+		$r      = $this->sync( array( $this->file( $body, 'json' ) ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertStringStartsWith( 'Error: ', $r['stderr'] );
+		$this->assertMatchesRegularExpression( '/line 4, column ' . ( strlen( substr( $body, strrpos( $body, "\n" ) + 1 ) ) + 1 ) . '\b/', $r['stderr'] );
+		$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), 'nothing written' );
+
+		// A wrong token in the middle: its own position.
+		$r = $this->sync( array( $this->file( "{\"items\": [\n  {\"sku\": \"A\" \"stock\": 1}\n]}", 'json' ) ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertMatchesRegularExpression( '/line 2, column 15\b/', $r['stderr'] );
+	}
+
+	// ------------------------------------------------------------------------------------------ dry runs
+
+	public function testDryRunOptionWritesNothingAndSaysSo(): void {
+		$p      = $this->simple( 5 );
+		$before = self::snapshot( array( $p->get_id() ) );
+		$r      = $this->sync( array( $this->file( self::json( self::fiveItems( $p ) ), 'json' ), '--dry-run', '--chunk-size=2', '--format=json' ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertSame( "Error: Processed 5 items. 4 succeeded, 1 failed. (dry run: nothing was written)\n", $r['stderr'] );
+		$this->assertSame( array( 4 ), array_column( self::failures( $r['stdout'] ), 'item' ) );
+		$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ) );
+		$this->assertSame( 5, self::wc( $p->get_id() )->get_stock_quantity() );
+	}
+
+	/** Defect 1: "dry_run": true in the file holds for every chunk, and the summary says so. */
+	public function testDryRunInTheFileHoldsForEveryChunk(): void {
+		$p      = $this->simple( 5 );
+		$items  = self::fiveItems( $p );
+		$before = self::snapshot( array( $p->get_id() ) );
+		foreach ( array( array( '--chunk-size=2' ), array() ) as $extra ) {
+			$good = $items;
+			unset( $good[3] );
+			$r = $this->sync( array_merge( array( $this->file( self::json( array_values( $good ), array( 'dry_run' => true ) ), 'json' ) ), $extra ) );
+			$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), implode( ' ', $extra ) . ': nothing written' );
+			$this->assertSame( 0, $r['exit'], implode( ' ', $extra ) . ': ' . $r['stderr'] . $r['stdout'] );
+			$this->assertSame( "Success: Processed 4 items. 4 succeeded, 0 failed. (dry run: nothing was written)\n", $r['stdout'], implode( ' ', $extra ) );
+		}
+		$this->assertSame( 5, self::wc( $p->get_id() )->get_stock_quantity() );
+
+		// "dry_run": false writes.
+		$r = $this->sync( array( $this->file( self::json( array( $items[0] ), array( 'dry_run' => false ) ), 'json' ), '--chunk-size=2' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		$this->assertSame( "Success: Processed 1 items. 1 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( 10, self::wc( $p->get_id() )->get_stock_quantity() );
+	}
+
+	/** Defect 1: an invalid dry_run is an error before anything is written, in one chunk or several. */
+	public function testAnInvalidDryRunInTheFileIsAnErrorInOneChunkOrSeveral(): void {
+		$p      = $this->simple( 5 );
+		$good   = array_slice( self::fiveItems( $p ), 0, 3 );
+		$before = self::snapshot( array( $p->get_id() ) );
+		foreach ( array( '"yes"', '1', '"true"', '[]' ) as $bad ) {
+			foreach ( array( array(), array( '--chunk-size=1' ) ) as $extra ) {
+				$body = '{"dry_run": ' . $bad . ', "items": ' . wp_json_encode( $good ) . '}';
+				$r    = $this->sync( array_merge( array( $this->file( $body, 'json' ) ), $extra ) );
+				$what = "dry_run $bad " . implode( ' ', $extra );
+				$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), "$what: nothing written" );
+				$this->assertSame( 1, $r['exit'], $what );
+				$this->assertStringStartsWith( 'Error: ', $r['stderr'], $what );
+				$this->assertStringContainsString( 'dry_run', $r['stderr'], $what );
+			}
+		}
+	}
+
+	// ------------------------------------------------------------------------------------------ chunks
+
+	public function testChunksReportFailuresByTheirPlaceInTheFile(): void {
+		$p = $this->simple( 5 );
+		$r = $this->sync( array( $this->file( self::json( self::fiveItems( $p ) ), 'json' ), '--chunk-size=2', '--format=json' ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertSame( "Error: Processed 5 items. 4 succeeded, 1 failed.\n", $r['stderr'] );
+		$this->assertSame( array( array( 'item' => 4, 'code' => 'invalid_stock', 'field' => 'stock', 'message' => 'Invalid stock: must be an integer.' ) ), self::failures( $r['stdout'] ) );
+		$this->assertSame( array( 'main-store' => array( '14' ), 'warehouse' => array( '11' ), 'outlet' => array( '12' ) ), self::locStock( $p->get_id() ) );
+		$this->assertSame( 14, self::wc( $p->get_id() )->get_stock_quantity() );
+	}
+
+	/** Defect 6: mulopimfwc_bulk_sync_completed fires once per command, with the totals of the whole file. */
+	public function testTheCompletedActionFiresOncePerCommandWithTheTotals(): void {
+		$p   = $this->simple( 5 );
+		$q   = $this->simple( 6 );
+		$log = $this->tmpPath( 'jsonl' );
+		$items   = self::fiveItems( $p );
+		$items[] = array( 'sku' => $q->get_sku(), 'location_slug' => 'main-store', 'stock' => 0 );
+		$args    = array( '--require=' . __DIR__ . '/record-completed.php', 'mulopimfwc', 'bulk-sync', $this->file( self::json( $items ), 'json' ), '--chunk-size=2', '--format=json' );
+		$r       = $this->wp( $args, null, array( 'MULOPIMFWC_CLI_HOOK_LOG' => $log ) );
+		$this->assertSame( 1, $r['exit'], $r['stderr'] );
+		$lines = file_exists( $log ) ? array_values( array_filter( explode( "\n", (string) file_get_contents( $log ) ) ) ) : array();
+		$this->assertCount( 1, $lines, 'one action for the command (3 chunks)' );
+		$fired = json_decode( $lines[0], true );
+		$this->assertSame( 'cli', $fired['info']['source'] ?? null );
+		$res = $fired['result'];
+		$this->assertTrue( $res['success'] );
+		$this->assertSame( 'Processed 6 items. 5 succeeded, 1 failed.', $res['message'] );
+		$this->assertSame( 5, $res['results']['success'] );
+		$this->assertSame( 1, $res['results']['failed'] );
+		$this->assertSame( array( 'Item 4: Invalid stock: must be an integer.' ), $res['results']['errors'] );
+		$this->assertCount( 1, $res['results']['items_failed'] );
+		$this->assertSame( 4, $res['results']['items_failed'][0]['index'] );
+		$this->assertSame( 'invalid_stock', $res['results']['items_failed'][0]['code'] );
+		$this->assertEqualsCanonicalizing( array( $p->get_id(), $q->get_id() ), array_values( array_unique( $res['changed_product_ids'] ) ) );
+		$this->assertEqualsCanonicalizing( array( $p->get_id(), $q->get_id() ), array_values( array_unique( array_column( $res['stock_changes'], 'product_id' ) ) ) );
+		$this->assertSame( self::engine(), $res['engine'] );
+		$this->assertFalse( $res['dry_run'] );
+
+		// A dry run fires nothing; a file in one chunk fires once.
+		unlink( $log );
+		$r = $this->wp( array_merge( $args, array( '--dry-run' ) ), null, array( 'MULOPIMFWC_CLI_HOOK_LOG' => $log ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertFileDoesNotExist( $log, 'no action on a dry run' );
+		$args[5] = '--chunk-size=100';
+		$r       = $this->wp( $args, null, array( 'MULOPIMFWC_CLI_HOOK_LOG' => $log ) );
+		$this->assertSame( 1, $r['exit'] );
+		$this->assertCount( 1, array_filter( explode( "\n", (string) file_get_contents( $log ) ) ) );
+	}
+
+	/** Defect 2: README's `cat items.json | wp mulopimfwc bulk-sync - --format=json --chunk-size=5000`. */
+	public function testTheChunkSizeIsCappedAtTheEngineLimit(): void {
+		$p     = $this->simple( 5 );
 		$items = array();
-		foreach ( array( 'main-store', 'warehouse', 'outlet', 'munchen', 'cafe-paris' ) as $i => $slug ) {
-			$items[] = array( 'sku' => 'PROD-001', 'location_slug' => $slug, 'stock' => 10 + $i );
+		for ( $i = 1; $i <= 1200; $i++ ) {
+			$items[] = array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => $i );
 		}
-		$items[3]['stock'] = 'x'; // item 4 fails, in the second chunk
-		$r = $this->wp( $this->file( json_encode( array( 'items' => $items ) ), 'json' ), '--chunk-size=2', '--format=json' );
-		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringContainsString( 'Processed 5 items. 4 succeeded, 1 failed.', $r['stderr'] );
-		$this->assertSame( array( array( 'item' => 4, 'code' => 'invalid_stock', 'field' => 'stock', 'message' => 'Invalid stock: must be an integer.' ) ), json_decode( trim( $r['stdout'] ), true ) );
-		$this->assertCount( 1, WP_CLI::$progress_bars );
-		$bar = WP_CLI::$progress_bars[0];
-		$this->assertSame( 5, $bar->count );
-		$this->assertSame( 5, $bar->ticks );
-		$this->assertSame( 1, $bar->finished );
-		$this->assertSame( array( 2, 2, 1 ), array_column( $chunks, 'items' ), 'one engine run (and one completion action) per chunk' );
-		$this->assertSame( array( 'cli', 'cli', 'cli' ), array_column( $chunks, 'source' ) );
-		foreach ( array( 'main-store' => '10', 'warehouse' => '11', 'outlet' => '12', 'cafe-paris' => '14' ) as $slug => $want ) {
-			$this->assertSame( array( $want ), $this->meta( $this->id( 'simple' ), '_location_stock_' . $this->loc( $slug ) ), $slug );
+		$r = $this->sync( array( '-', '--format=json', '--chunk-size=5000' ), self::json( $items ) );
+		$this->assertSame( 0, $r['exit'], substr( $r['stderr'], 0, 500 ) );
+		$this->assertSame( "Success: Processed 1200 items. 1200 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( 1200, self::wc( $p->get_id() )->get_stock_quantity(), 'the last item wins' );
+
+		// A site's lower limit (filter mulopimfwc_max_bulk_sync_items, through the test helpers' option) too.
+		$this->option( 'mulopimfwc_e2e_max_items', '50' );
+		$items = array_slice( $items, 0, 120 );
+		$r     = $this->sync( array( '-', '--format=json', '--chunk-size=5000' ), self::json( $items ) );
+		$this->assertSame( 0, $r['exit'], substr( $r['stderr'], 0, 500 ) );
+		$this->assertSame( "Success: Processed 120 items. 120 succeeded, 0 failed.\n", $r['stdout'] );
+		$this->assertSame( 120, self::wc( $p->get_id() )->get_stock_quantity() );
+	}
+
+	/** Defect 2: --chunk-size=0, abc, ... is an error, nothing written. */
+	public function testABadChunkSizeIsAnError(): void {
+		$p      = $this->simple( 5 );
+		$f      = $this->file( self::json( array_slice( self::fiveItems( $p ), 0, 3 ) ), 'json' );
+		$before = self::snapshot( array( $p->get_id() ) );
+		foreach ( array( '0', 'abc', '-2', '1.5', '' ) as $bad ) {
+			$r = $this->sync( array( $f, '--chunk-size=' . $bad ) );
+			$this->assertSame( 1, $r['exit'], "--chunk-size=$bad" );
+			$this->assertStringStartsWith( 'Error: ', $r['stderr'], "--chunk-size=$bad" );
+			$this->assertStringContainsString( '--chunk-size', $r['stderr'], "--chunk-size=$bad" );
+			$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), "--chunk-size=$bad: nothing written" );
 		}
-		$this->assertSame( array( '1' ), $this->meta( $this->id( 'simple' ), '_location_stock_' . $this->loc( 'munchen' ) ), 'the failed item wrote nothing' );
 	}
 
 	public function testJsonNumberPricesAreKeptExactWholeAndChunked(): void {
 		foreach ( array( array(), array( '--chunk-size=1' ) ) as $extra ) {
-			$this->seedStore();
-			$body = '{"items": [{"sku": "PROD-001", "location_slug": "main-store", "stock": 1, "regular_price": 29.990, "sale_price": 0.30000000000000004},'
-				. ' {"sku": "PROD-002", "location_slug": "main-store", "stock": 2, "regular_price": 12}]}';
-			$r    = $this->wp( $this->file( $body, 'json' ), ...$extra );
-			$this->assertSame( 0, $r['exit'], implode( ' ', $extra ) . ': ' . $r['stderr'] . $r['stdout'] );
-			$ms = $this->loc( 'main-store' );
-			$this->assertSame( array( '29.990' ), $this->meta( $this->id( 'simple' ), '_location_regular_price_' . $ms ), implode( ' ', $extra ) );
-			$this->assertSame( array( '0.30000000000000004' ), $this->meta( $this->id( 'simple' ), '_location_sale_price_' . $ms ), implode( ' ', $extra ) );
-			$this->assertSame( array( '12' ), $this->meta( $this->id( 'second' ), '_location_regular_price_' . $ms ), implode( ' ', $extra ) );
+			$p    = $this->simple( 5 );
+			$q    = $this->simple( 5 );
+			$body = '{"items": [{"sku": "' . $p->get_sku() . '", "location_slug": "main-store", "stock": 1, "regular_price": 29.990, "sale_price": 0.30000000000000004},'
+				. ' {"sku": "' . $q->get_sku() . '", "location_slug": "main-store", "stock": 2, "regular_price": 12}]}';
+			$r    = $this->sync( array_merge( array( $this->file( $body, 'json' ) ), $extra ) );
+			$what = implode( ' ', $extra );
+			$this->assertSame( 0, $r['exit'], $what . ': ' . $r['stderr'] . $r['stdout'] );
+			$ms = self::$loc['main-store'];
+			$this->assertSame( array( '29.990' ), self::meta( $p->get_id(), '_location_regular_price_' . $ms ), $what );
+			$this->assertSame( array( '0.30000000000000004' ), self::meta( $p->get_id(), '_location_sale_price_' . $ms ), $what );
+			$this->assertSame( array( '12' ), self::meta( $q->get_id(), '_location_regular_price_' . $ms ), $what );
 		}
 	}
 
-	public function testInvalidJsonFileIsAnErrorAndWritesNothing(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( '{"items": [', 'json' ) );
-		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringStartsWith( 'Error: ', $r['stderr'] );
-		$this->assertNothingWritten();
-	}
+	// ------------------------------------------------------------------------------------------ terminal
 
-	public function testJsonWithoutItemsArrayIsAnError(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( '{"items": {"a": 1}}', 'json' ) );
-		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringContainsString( 'items', $r['stderr'] );
-		$this->assertNothingWritten();
-	}
+	public function testProgressBarOnATerminalAndNoneInAPipe(): void {
+		$p = $this->simple( 5 );
+		$f = $this->file( self::json( self::fiveItems( $p ) ), 'json' );
+		$t = $this->onTerminal( 'WP mulopimfwc bulk-sync ' . escapeshellarg( $f ) . ' --chunk-size=2 --format=json' );
+		$this->assertSame( 1, $t['exit'], $t['terminal'] );
+		$this->assertMatchesRegularExpression( '/Syncing 5 items\s+100%/', $t['terminal'] );
+		$this->assertStringContainsString( '[{"item":4,"code":"invalid_stock","field":"stock","message":"Invalid stock: must be an integer."}]', $t['terminal'] );
+		$this->assertStringContainsString( 'Error: Processed 5 items. 4 succeeded, 1 failed.', $t['terminal'] );
+		$this->noPhpNotice( $t );
 
-	public function testMissingFileIsAnError(): void {
-		$r = $this->wp( '/nonexistent/mulopimfwc-nothing-here.json' );
-		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringContainsString( 'Cannot read', $r['stderr'] );
-	}
+		// The data (failed items as JSON) on STDOUT stays clean on a terminal: the bar is on STDERR.
+		$out = $this->tmpPath( 'json' );
+		$t   = $this->onTerminal( 'WP mulopimfwc bulk-sync ' . escapeshellarg( $f ) . ' --chunk-size=2 --format=json >' . escapeshellarg( $out ) );
+		$this->assertSame( 1, $t['exit'] );
+		$this->assertSame( array( 4 ), array_column( self::failures( (string) file_get_contents( $out ) ), 'item' ) );
+		$this->assertMatchesRegularExpression( '/Syncing 5 items/', $t['terminal'] );
 
-	public function testCsvWithoutKnownHeaderIsAnError(): void {
-		$this->seedStore();
-		$r = $this->wp( $this->file( "a,b,c\n1,2,3\n", 'csv' ) );
-		$this->assertSame( 1, $r['exit'] );
-		$this->assertStringStartsWith( 'Error: ', $r['stderr'] );
-		$this->assertNothingWritten();
-	}
+		// The table format on a terminal is a table.
+		$t = $this->onTerminal( 'WP mulopimfwc bulk-sync ' . escapeshellarg( $f ) . ' --chunk-size=2 2>/dev/null' );
+		$this->assertSame( 1, $t['exit'] );
+		$this->assertMatchesRegularExpression( '/\|\s*item\s*\|\s*code\s*\|\s*field\s*\|\s*message\s*\|/', $t['terminal'] );
+		$this->assertMatchesRegularExpression( '/\|\s*4\s*\|\s*invalid_stock\s*\|\s*stock\s*\|/', $t['terminal'] );
+		$this->assertStringNotContainsString( 'Error:', $t['terminal'] );
 
-	/**
-	 * `-` reads standard input, and the process exit status is the command's: through wp.php (the stand-in for
-	 * the `wp` executable) in a child PHP process with the same engine.
-	 */
-	public function testStdinAndProcessExitStatus(): void {
-		$this->seedStore();
-		$php = array( PHP_BINARY );
-		if ( 'native' === self::engine() ) {
-			$ext = getenv( 'MULOPIMFWC_EXT' ) ?: dirname( __DIR__, 3 ) . '/target/release/libmulopimfwc.so';
-			$php = array( PHP_BINARY, '-d', 'extension=' . $ext );
-		}
-		$env_file = getenv( 'MULOPIMFWC_E2E_SITE_ENV' );
-		$run      = function ( string $stdin, array $args ) use ( $php, $env_file ) {
-			$cmd  = array_merge( $php, array( __DIR__ . '/wp.php', $env_file, 'mulopimfwc', 'bulk-sync', '-' ), $args );
-			$proc = proc_open( $cmd, array( 0 => array( 'pipe', 'r' ), 1 => array( 'pipe', 'w' ), 2 => array( 'pipe', 'w' ) ), $pipes );
-			fwrite( $pipes[0], $stdin );
-			fclose( $pipes[0] );
-			$out = stream_get_contents( $pipes[1] );
-			$err = stream_get_contents( $pipes[2] );
-			fclose( $pipes[1] );
-			fclose( $pipes[2] );
-			return array( 'exit' => proc_close( $proc ), 'stdout' => $out, 'stderr' => $err );
-		};
-		$r = $run( $this->seedJson(), array() );
-		$this->assertSame( 0, $r['exit'], $r['stderr'] . $r['stdout'] );
-		$this->assertStringContainsString( 'Success: Processed 2 items. 2 succeeded, 0 failed.', $r['stdout'] );
-		$this->assertDbMatchesSeedExample();
-
-		$this->seedStore();
-		$r = $run( $this->failingCsv(), array( '--format=csv' ) );
-		$this->assertSame( 1, $r['exit'], 'failing items: non-zero exit status of the process' );
-		$this->assertStringContainsString( '2,invalid_stock,stock,', $r['stdout'] );
-		$this->assertStringContainsString( 'Error: Processed 3 items. 1 succeeded, 2 failed.', $r['stderr'] );
+		// In a pipe: no bar at all.
+		$r = $this->sync( array( $f, '--chunk-size=2', '--format=json' ) );
+		$this->assertStringNotContainsString( 'Syncing', $r['stdout'] . $r['stderr'] );
 	}
 }

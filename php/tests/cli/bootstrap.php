@@ -1,17 +1,14 @@
 <?php
 /**
- * Bootstrap of the WP-CLI command tests (php/tests/cli/phpunit.xml): a real WordPress, loaded through the
- * wp-load.php of an e2e site (tests/e2e/lib/site.sh), with the WP-CLI stand-in (WpCliStandIn.php: WP-CLI itself
- * cannot be installed here) defined first, so the plugin registers its command as under WP-CLI.
+ * Bootstrap of the WP-CLI command tests (php/tests/cli/phpunit.xml). The tests run the REAL WP-CLI of an e2e
+ * site (its env's E2E_WP_CLI, `wp --path=SITE mulopimfwc ...`) as separate processes; this process loads the same
+ * site's WordPress (WooCommerce active; WP_CLI is NOT defined here) to make products through WooCommerce's API and
+ * to read back what WooCommerce reports. DbErrorDropinTest and IdempotencyStoreTest run inside this WordPress.
  *
  * Environment:
- *   MULOPIMFWC_E2E_SITE_ENV  the site's env file (target/e2e/NAME/env), required
- *   MULOPIMFWC_CLI_ENGINE    native | php: which engine this run must see (native: the extension must be
- *                            loaded, `php -d extension=/abs/libmulopimfwc.so /usr/bin/phpunit -c ...`;
- *                            php: it must not be)
- *
- * The tests seed the site's database with the contract suite's ContractStore ('existing' mode): do not run
- * them at the same time as other tests of the same site.
+ *   MULOPIMFWC_E2E_SITE_ENV  the site's env file (target/e2e/NAME/env, tests/e2e/lib/site.sh start NAME --stack S)
+ *   MULOPIMFWC_CLI_ENGINE    native | php: the engine of the wp processes (native: PHP_ARGS="-d extension=$EXT",
+ *                            MULOPIMFWC_EXT or target/release/libmulopimfwc.so; php: no extension)
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -36,18 +33,23 @@ if ( empty( $mulopimfwc_site['E2E_WP_DIR'] ) || ! is_file( $mulopimfwc_site['E2E
 }
 $GLOBALS['mulopimfwc_cli_site'] = $mulopimfwc_site;
 
-$mulopimfwc_engine = getenv( 'MULOPIMFWC_CLI_ENGINE' ) ?: ( extension_loaded( 'mulopimfwc' ) ? 'native' : 'php' );
-if ( 'native' === $mulopimfwc_engine && ! extension_loaded( 'mulopimfwc' ) ) {
-	fwrite( STDERR, "MULOPIMFWC_CLI_ENGINE=native but the extension is not loaded: php -d extension=/abs/libmulopimfwc.so /usr/bin/phpunit -c php/tests/cli/phpunit.xml\n" );
+$mulopimfwc_engine = (string) getenv( 'MULOPIMFWC_CLI_ENGINE' );
+if ( ! in_array( $mulopimfwc_engine, array( 'native', 'php' ), true ) ) {
+	fwrite( STDERR, "MULOPIMFWC_CLI_ENGINE must be native or php (the engine of the wp processes)\n" );
 	exit( 1 );
 }
-if ( 'php' === $mulopimfwc_engine && extension_loaded( 'mulopimfwc' ) ) {
-	fwrite( STDERR, "MULOPIMFWC_CLI_ENGINE=php but the extension is loaded (php.ini?)\n" );
-	exit( 1 );
+if ( 'native' === $mulopimfwc_engine ) {
+	$mulopimfwc_ext = getenv( 'MULOPIMFWC_EXT' ) ?: dirname( __DIR__, 3 ) . '/target/release/libmulopimfwc.so';
+	if ( ! is_file( $mulopimfwc_ext ) ) {
+		fwrite( STDERR, "MULOPIMFWC_CLI_ENGINE=native but the extension $mulopimfwc_ext is missing (./build.sh build)\n" );
+		exit( 1 );
+	}
 }
 $GLOBALS['mulopimfwc_cli_engine'] = $mulopimfwc_engine;
-
-require __DIR__ . '/WpCliStandIn.php';
+if ( defined( 'WP_CLI' ) ) {
+	fwrite( STDERR, "WP_CLI is defined in the test process: run phpunit, not wp\n" );
+	exit( 1 );
+}
 
 // WordPress's files expect their globals at file scope; PHPUnit includes this file from a method.
 global $wpdb, $table_prefix, $wp, $wp_query, $wp_the_query, $wp_rewrite, $wp_roles, $wp_locale, $wp_embed,
@@ -75,8 +77,8 @@ register_shutdown_function(
 );
 require $mulopimfwc_site['E2E_WP_DIR'] . '/wp-load.php';
 $mulopimfwc_boot_output = (string) ob_get_clean();
-if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) || ! class_exists( 'Mulopimfwc_Bulk_Sync_CLI_Command', false ) ) {
-	fwrite( STDERR, "WordPress loaded but the plugin (or its WP-CLI command) did not:\n" . $mulopimfwc_boot_output . "\n" );
+if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) ) {
+	fwrite( STDERR, "WordPress loaded but the plugin did not:\n" . $mulopimfwc_boot_output . "\n" );
 	exit( 1 );
 }
 $mulopimfwc_loaded = true;
@@ -97,4 +99,8 @@ set_error_handler(
 	}
 );
 
-require_once dirname( __DIR__, 3 ) . '/tests/php/lib/ContractStore.php';
+// The location plugin is not installed on test sites: its taxonomy, as it registers it, for the fixtures.
+if ( ! taxonomy_exists( 'mulopimfwc_store_location' ) ) {
+	register_taxonomy( 'mulopimfwc_store_location', array( 'product' ), array( 'public' => false, 'hierarchical' => true ) );
+}
+require_once __DIR__ . '/CliTestCase.php';
