@@ -225,7 +225,7 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 			sprintf(
 				/* translators: %s: the value given. */
 				__( '--chunk-size must be a positive integer (items per engine request), not "%s".', 'mulopimfwc-bulk-sync' ),
-				is_scalar( $v ) ? (string) $v : ''
+				is_scalar( $v ) && true !== $v ? (string) $v : ''
 			)
 		);
 	}
@@ -287,7 +287,8 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 	private static function empty_totals( $dry_run ) {
 		return array(
 			'success'             => true,
-			'message'             => '',
+			/* translators: 1: items processed, 2: items that succeeded, 3: items that failed. */
+			'message'             => sprintf( __( 'Processed %1$d items. %2$d succeeded, %3$d failed.', 'mulopimfwc-bulk-sync' ), 0, 0, 0 ),
 			'results'             => array(
 				'success'      => 0,
 				'failed'       => 0,

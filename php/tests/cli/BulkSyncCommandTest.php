@@ -230,6 +230,11 @@ final class BulkSyncCommandTest extends CliTestCase {
 		$r = $this->sync( array( $this->file( '{"items": {"a": 1}}', 'json' ) ) );
 		$this->assertSame( 1, $r['exit'] );
 		$this->assertStringContainsString( '"items"', $r['stderr'] );
+
+		// An empty items array is no error: nothing to do, said so.
+		$r = $this->sync( array( $this->file( '{"items": []}', 'json' ), '--chunk-size=2' ) );
+		$this->assertSame( 0, $r['exit'], $r['stderr'] );
+		$this->assertSame( "Success: Processed 0 items. 0 succeeded, 0 failed.\n", $r['stdout'] );
 	}
 
 	/** Defect 3: a UTF-8 BOM before JSON. */
@@ -377,6 +382,27 @@ final class BulkSyncCommandTest extends CliTestCase {
 		$this->assertCount( 1, array_filter( explode( "\n", (string) file_get_contents( $log ) ) ) );
 	}
 
+	/** A chunk that fails as a whole ends the command; what the chunks before it wrote is announced once, as aborted. */
+	public function testAChunkFailingAsAWholeEndsTheCommandAndAnnouncesWhatWasWritten(): void {
+		$p    = $this->simple( 5 );
+		$log  = $this->tmpPath( 'jsonl' );
+		$deep = str_repeat( '[', 200 ) . str_repeat( ']', 200 ); // Deeper than an engine request may nest (128).
+		$body = '{"items": [' . wp_json_encode( array( 'sku' => $p->get_sku(), 'location_slug' => 'main-store', 'stock' => 21 ) ) . ', '
+			. wp_json_encode( array( 'sku' => $p->get_sku(), 'location_slug' => 'warehouse', 'stock' => 22 ) ) . ', '
+			. '{"sku": "' . $p->get_sku() . '", "location_slug": "outlet", "stock": 23, "extra": ' . $deep . '}]}';
+		$r    = $this->wp( array( '--require=' . __DIR__ . '/record-completed.php', 'mulopimfwc', 'bulk-sync', $this->file( $body, 'json' ), '--chunk-size=2' ), null, array( 'MULOPIMFWC_CLI_HOOK_LOG' => $log ) );
+		$this->assertSame( 1, $r['exit'], $r['stdout'] );
+		$this->assertStringStartsWith( 'Error: Chunk starting at item 3 failed: ', $r['stderr'] );
+		$this->assertSame( array( 'main-store' => array( '21' ), 'warehouse' => array( '22' ), 'outlet' => array() ), self::locStock( $p->get_id() ), 'the first chunk stays written' );
+		$this->assertSame( 21, self::wc( $p->get_id() )->get_stock_quantity() );
+		$lines = file_exists( $log ) ? array_values( array_filter( explode( "\n", (string) file_get_contents( $log ) ) ) ) : array();
+		$this->assertCount( 1, $lines );
+		$fired = json_decode( $lines[0], true );
+		$this->assertSame( array( 'cli', 2, true ), array( $fired['info']['source'], $fired['info']['items'], $fired['info']['aborted'] ) );
+		$this->assertSame( 'Processed 2 items. 2 succeeded, 0 failed.', $fired['result']['message'] );
+		$this->assertSame( array( $p->get_id() ), $fired['result']['changed_product_ids'] );
+	}
+
 	/** Defect 2: README's `cat items.json | wp mulopimfwc bulk-sync - --format=json --chunk-size=5000`. */
 	public function testTheChunkSizeIsCappedAtTheEngineLimit(): void {
 		$p     = $this->simple( 5 );
@@ -403,12 +429,13 @@ final class BulkSyncCommandTest extends CliTestCase {
 		$p      = $this->simple( 5 );
 		$f      = $this->file( self::json( array_slice( self::fiveItems( $p ), 0, 3 ) ), 'json' );
 		$before = self::snapshot( array( $p->get_id() ) );
-		foreach ( array( '0', 'abc', '-2', '1.5', '' ) as $bad ) {
-			$r = $this->sync( array( $f, '--chunk-size=' . $bad ) );
-			$this->assertSame( 1, $r['exit'], "--chunk-size=$bad" );
-			$this->assertStringStartsWith( 'Error: ', $r['stderr'], "--chunk-size=$bad" );
-			$this->assertStringContainsString( '--chunk-size', $r['stderr'], "--chunk-size=$bad" );
-			$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), "--chunk-size=$bad: nothing written" );
+		foreach ( array( '=0', '=abc', '=-2', '=1.5', '=' ) as $bad ) {
+			$r   = $this->sync( array( $f, '--chunk-size' . $bad ) );
+			$bad = '--chunk-size' . $bad;
+			$this->assertSame( 1, $r['exit'], $bad );
+			$this->assertStringStartsWith( 'Error: ', $r['stderr'], $bad );
+			$this->assertStringContainsString( '--chunk-size', $r['stderr'], $bad );
+			$this->assertEquals( $before, self::snapshot( array( $p->get_id() ) ), "$bad: nothing written" );
 		}
 	}
 
