@@ -203,6 +203,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( method_exists( 'WC_Cache_Helper', 'invalidate_attribute_count' ) && function_exists( 'wc_get_attribute_taxonomy_names' ) ) {
 			WC_Cache_Helper::invalidate_attribute_count( wc_get_attribute_taxonomy_names() );
 		}
+		// The `outofstock` visibility term: the engines keep its count in SQL, the cached term object must follow.
+		self::clean_visibility_term( $stock_changes );
 		// WooCommerce 10.5's product object cache (clean_post_cache() cleared it already where the feature hooks).
 		self::remove_product_objects( $all );
 	}
@@ -244,6 +246,31 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			foreach ( (array) $found as $option_name ) {
 				delete_transient( substr( (string) $option_name, strlen( '_transient_' ) ) );
 			}
+		}
+	}
+
+	/**
+	 * After a stock status change, clean the cache of the `outofstock` term of product_visibility (its count, and
+	 * the term queries): what wp_update_term_count() leaves after WooCommerce's own save. The term may have been
+	 * created by the engine, so the term queries' cache is invalidated before it is looked up.
+	 *
+	 * @param array $stock_changes Stock changes.
+	 */
+	private static function clean_visibility_term( array $stock_changes ) {
+		$changed = false;
+		foreach ( $stock_changes as $change ) {
+			if ( isset( $change['new_status'] ) && ( ! isset( $change['old_status'] ) || $change['old_status'] !== $change['new_status'] ) ) {
+				$changed = true;
+				break;
+			}
+		}
+		if ( ! $changed || ! function_exists( 'clean_term_cache' ) || ! taxonomy_exists( 'product_visibility' ) ) {
+			return;
+		}
+		wp_cache_set_last_changed( 'terms' );
+		$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
+		if ( $term && ! is_wp_error( $term ) ) {
+			clean_term_cache( (int) $term->term_id, 'product_visibility' );
 		}
 	}
 

@@ -248,7 +248,9 @@ $test('plugin headers: Requires Plugins, WC requires at least, WC tested up to',
 
 // ------------------------------------------------------------------------------------------------ engine passes
 $passes = $siteEngine === 'native' ? ['native', 'php'] : ['php'];
-$prefixes = array_map(static fn ($e) => $e === 'native' ? 'N' : 'P', $passes);
+// A run of its own on the same site: SKUs of this run only.
+$runId = substr(md5(uniqid('', true)), 0, 4);
+$prefixes = array_map(static fn ($e) => ($e === 'native' ? 'N' : 'P') . $runId, $passes);
 $bulk = 12;
 $setup = null;
 $test('setup: products made by WooCommerce (' . implode(', ', $prefixes) . '), attributes lookup rows present', function () use ($wp, $repo, $prefixes, $bulk, &$setup, $api) {
@@ -280,7 +282,7 @@ $test('setup: products made by WooCommerce (' . implode(', ', $prefixes) . '), a
 foreach ($passes as $engine) {
     $force = ($engine === 'php' && $siteEngine === 'native') ? ['X-E2E-Force-PHP' => '1'] : [];
     $tag = "[$engine]";
-    $prefix = $engine === 'native' ? 'N' : 'P';
+    $prefix = ($engine === 'native' ? 'N' : 'P') . $runId;
     if (!is_array($setup)) {
         $run->skip("$tag the sync tests", 'setup failed');
         continue;
@@ -341,7 +343,7 @@ foreach ($passes as $engine) {
             $meta = array_values(array_filter($state['hooks'], static fn ($h) => str_ends_with($h['hook'], '_post_meta')));
             $name = array_flip($ids);
             foreach ($items as $it) {
-                $key = substr($it['sku'], 2);
+                $key = substr($it['sku'], strpos($it['sku'], '-') + 1);
                 $id = $ids[$key];
                 $loc = array_filter($meta, static fn ($h) => $h['id'] === $id && str_starts_with($h['key'], '_location_stock_'));
                 if (!$loc || (string) end($loc)['value'] !== (string) $it['stock']) {

@@ -442,10 +442,20 @@ add_action(
 					foreach ( $ids as $id ) {
 						mulopimfwc_e2e_wc_state( $id ); // every cache holds the old values
 					}
-					$result = mulopimfwc_bulk_sync_engine()->run( wp_json_encode( $body['payload'] ?? array() ) );
+					global $wpdb;
+					$q0     = (int) $wpdb->num_queries;
+					$t0     = microtime( true );
+					$engine = mulopimfwc_bulk_sync_engine();
+					$result = $engine->run( wp_json_encode( $body['payload'] ?? array() ) );
 					if ( is_wp_error( $result ) ) {
 						return $result;
 					}
+					// A plugin before issue 10 (run() without follow-ons): its after-sync step, for a statement count.
+					if ( ( new ReflectionMethod( $engine, 'run' ) )->getNumberOfParameters() < 3 ) {
+						Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, array( 'source' => 'php' ) );
+					}
+					$queries = (int) $wpdb->num_queries - $q0;
+					$seconds = microtime( true ) - $t0;
 					$after = array();
 					foreach ( $ids as $id ) {
 						$after[ $id ] = mulopimfwc_e2e_wc_state( $id );
@@ -453,6 +463,8 @@ add_action(
 					return array(
 						'engine'  => $result['engine'] ?? null,
 						'results' => $result['results'],
+						'wpdb_queries' => $queries,
+						'seconds' => round( $seconds, 3 ),
 						'after'   => $after,
 					);
 				},
