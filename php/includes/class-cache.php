@@ -267,7 +267,11 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		if ( ! $changed || ! function_exists( 'clean_term_cache' ) || ! taxonomy_exists( 'product_visibility' ) ) {
 			return;
 		}
-		wp_cache_set_last_changed( 'terms' );
+		if ( function_exists( 'wp_cache_set_last_changed' ) ) {
+			wp_cache_set_last_changed( 'terms' );
+		} else {
+			wp_cache_set( 'last_changed', microtime(), 'terms' ); // WordPress < 6.3.
+		}
 		$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
 		if ( $term && ! is_wp_error( $term ) ) {
 			clean_term_cache( (int) $term->term_id, 'product_visibility' );
