@@ -1,8 +1,8 @@
 #!/usr/bin/env bash
 # The benchmark (issue 4): ./build.sh bench [options]  (or bench/run.sh [options])
 #
-#   --quick               100 and 1,000 items, 2 runs, per-case budget 30 s (the PHP engine at 1,000 items is
-#                         skipped with its estimate); results in bench/results/quick.{md,json,png}
+#   --quick               100 and 1,000 items, 2 runs (the per-item baseline: 1 run, over HTTP only), per-case
+#                         budget 90 s, extra store wc105 only; results in bench/results/quick.{md,json,png}
 #   --no-baseline         leave out the per-item baseline
 #   --no-100k             sizes 100, 1,000, 10,000 only
 #   --runs N              runs per case after the warm-up (default 5; slow cases: min(N, 3))
@@ -20,12 +20,20 @@
 #                         run in target/bench-work (its Date matches)
 #   --no-export           leave the export case out of the full run (it runs after the sync cases)
 #   --export-runs N       runs of each export case after its warm-up (default: --runs)
+#   --stack S             the store's software: wc79 (default: Debian's WordPress 6.1 + WooCommerce 7.9.0),
+#                         wc105 (WordPress 7.1 + WooCommerce 10.5.0), nowc (WordPress alone, rows by hand)
+#   --redis               a persistent object cache (Redis, the Redis Object Cache drop-in) on the store
+#   --extra-stacks LIST   after the main run, 1,000 items (HTTP: native, PHP engine, baseline) on other stores,
+#                         comma-separated, each STACK or STACK+redis (default: wc105,wc79+redis, --quick: wc105;
+#                         `none` for none);
+#                         a section of the report
 #
 # What it does: builds the extension (./build.sh build), starts a private MariaDB (tests/lib/mariadb.sh with
-# its own run dir target/bench-mariadb, port 33406, a bigger buffer pool), a WordPress site over nginx +
-# php-fpm (tests/e2e/lib/site.sh start bench: native extension loaded, the plugin active) with the bench
-# mu-plugin (bench/mu-plugin: measurement headers, the per-item baseline route), seeds the store
-# (bench/lib/seed.php), runs bench/lib/driver.php (warm-up, interleaved runs, reset between runs), then
+# its own run dir target/bench-mariadb, port 33406, a bigger buffer pool), a WooCommerce store over nginx +
+# php-fpm (tests/e2e/lib/site.sh start bench --stack wc79: WooCommerce active, native extension loaded, the
+# plugin active) with the bench mu-plugin (bench/mu-plugin: measurement headers, the per-item baseline route),
+# seeds the store (bench/lib/seed-templates.php makes template products through WooCommerce's API,
+# bench/lib/seed.php clones their rows in bulk), runs bench/lib/driver.php (warm-up, interleaved runs, reset between runs), then
 # bench/lib/report.php (table + targets: bench/results/latest.md, latest.json) and bench/lib/plot.py
 # (latest.png, matplotlib from PyPI in target/bench-venv). Traffic only to 127.0.0.1.
 set -euo pipefail
@@ -48,6 +56,7 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 
 quick=0 no_baseline=0 no_100k=0 runs=5 max_case=3600 sizes= keep=0 profile=0 profile_only=0
 export=1 export_only=0 export_runs=
+stack="${MULOPIMFWC_BENCH_STACK:-wc79}" redis=0 extra_stacks=default
 args_given="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -67,6 +76,11 @@ while [ $# -gt 0 ]; do
         --no-export) export=0 ;;
         --export-runs) export_runs=${2:?--export-runs N}; shift ;;
         --export-runs=*) export_runs=${1#*=} ;;
+        --stack) stack=${2:?--stack wc79|wc105|nowc}; shift ;;
+        --stack=*) stack=${1#*=} ;;
+        --redis) redis=1 ;;
+        --extra-stacks) extra_stacks=${2:?--extra-stacks LIST}; shift ;;
+        --extra-stacks=*) extra_stacks=${1#*=} ;;
         -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep -v '^set -euo' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (--help)" ;;
     esac
@@ -77,16 +91,25 @@ done
 export_runs=${export_runs:-$runs}
 [[ "$export_runs" =~ ^[1-9][0-9]*$ ]] || die "--export-runs must be a positive integer"
 [ "$export_only" = 1 ] && [ "$export" = 0 ] && die "--export-only and --no-export contradict each other"
+case "$stack" in wc79 | wc105 | nowc) ;; *) die "--stack must be wc79, wc105 or nowc" ;; esac
+
 
 name=latest
 slow_runs=3
 baseline_max=
+quick_cases=
 if [ "$quick" = 1 ]; then
     sizes=${sizes:-100,1000}
-    runs=2 slow_runs=2 name=quick
+    runs=2 slow_runs=1 name=quick
     export=0 # the quick run stays quick; --export-only runs the export alone
-    [ "$max_case" = 3600 ] && max_case=30
+    [ "$max_case" = 3600 ] && max_case=90
+    # the per-item baseline over HTTP only (on WooCommerce it takes ~40 s at 1,000 items), one run
+    quick_cases=native/http,php/http,baseline/http,native/cli,php/cli,floor/sql
+    [ "$extra_stacks" = default ] && extra_stacks=wc105
 fi
+[ "$extra_stacks" = default ] && extra_stacks=wc105,wc79+redis
+[ "$extra_stacks" = none ] && extra_stacks=
+[[ -z "$extra_stacks" || "$extra_stacks" =~ ^(wc79|wc105|nowc)(\+redis)?(,(wc79|wc105|nowc)(\+redis)?)*$ ]] || die "--extra-stacks: comma-separated STACK or STACK+redis (wc79, wc105, nowc)"
 if [ -z "$sizes" ]; then
     sizes=100,1000,10000,100000
     [ "$no_100k" = 1 ] && sizes=100,1000,10000
@@ -97,6 +120,7 @@ fi
 export MULOPIMFWC_TEST_RUN_DIR="${MULOPIMFWC_BENCH_DB_DIR:-$REPO/target/bench-mariadb}"
 export MULOPIMFWC_TEST_DB_PORT="${MULOPIMFWC_BENCH_DB_PORT:-33406}"
 export MULOPIMFWC_E2E_DIR="${MULOPIMFWC_BENCH_SITE_DIR:-$REPO/target/bench-e2e}"
+export MULOPIMFWC_REDIS_DIR="${MULOPIMFWC_BENCH_REDIS_DIR:-$REPO/target/bench-redis}"
 mem_kb=$(awk '/^MemTotal:/ {print $2}' /proc/meminfo)
 pool_mb=$((mem_kb / 1024 / 4))
 [ "$pool_mb" -gt 2048 ] && pool_mb=2048
@@ -128,6 +152,7 @@ cleanup() {
     fi
     bash "$SITE_SH" stop "$SITE" >/dev/null 2>&1 || true
     "$MARIADB_SH" stop >/dev/null 2>&1 || true
+    "$REPO/tests/lib/redis.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 trap 'exit 130' INT
@@ -138,56 +163,89 @@ say "MariaDB (run dir ${MULOPIMFWC_TEST_RUN_DIR#"$REPO"/}, port $MULOPIMFWC_TEST
 eval "$("$MARIADB_SH" env)"
 export MULOPIMFWC_DB_ROOT_SOCKET
 
-say "WordPress site (tests/e2e/lib/site.sh start $SITE --engine native --workers 2)"
-bash "$SITE_SH" start "$SITE" --engine native --workers 2
-eval "$(bash "$SITE_SH" env "$SITE")"
-export E2E_URL E2E_WP_DIR E2E_API_KEY E2E_DB_NAME E2E_DB_SOCKET E2E_DB_USER E2E_DB_PASSWORD
-cp "$BENCH/mu-plugin/mulopimfwc-bench.php" "$E2E_WP_DIR/wp-content/mu-plugins/mulopimfwc-bench.php"
-export BENCH_SO="$SO"
+# setup_store STACK REDIS META_OUT: the site (rebuilt), the bench mu-plugin, the seeded store, a check request,
+# the machine and versions in META_OUT. Returns 3 when the stack's software is missing here.
+setup_store() {
+    local st=$1 rd=$2 meta_out=$3 rc=0 redis_arg=() f
+    # the logs of the store before (site.sh rebuilds the site dir)
+    if [ -n "${STORE_TAG:-}" ] && [ -d "$MULOPIMFWC_E2E_DIR/$SITE" ]; then
+        mkdir -p "$WORK/logs-$STORE_TAG"
+        for f in debug.log php-error.log php-fpm.log nginx-error.log; do
+            [ -f "$MULOPIMFWC_E2E_DIR/$SITE/$f" ] && cp "$MULOPIMFWC_E2E_DIR/$SITE/$f" "$WORK/logs-$STORE_TAG/$f"
+        done
+    fi
+    STORE_TAG="$st$([ "$rd" = 1 ] && echo -redis)"
+    [ "$rd" = 1 ] && redis_arg=(--redis)
+    say "store: tests/e2e/lib/site.sh start $SITE --stack $st${redis_arg[*]:+ ${redis_arg[*]}} --engine native --workers 2"
+    bash "$SITE_SH" start "$SITE" --stack "$st" "${redis_arg[@]}" --engine native --workers 2 || rc=$?
+    [ "$rc" = 0 ] || return "$rc"
+    eval "$(bash "$SITE_SH" env "$SITE")"
+    export E2E_URL E2E_WP_DIR E2E_API_KEY E2E_DB_NAME E2E_DB_SOCKET E2E_DB_USER E2E_DB_PASSWORD
+    cp "$BENCH/mu-plugin/mulopimfwc-bench.php" "$E2E_WP_DIR/wp-content/mu-plugins/mulopimfwc-bench.php"
+    export BENCH_SO="$SO"
+    local tpl_args=()
+    if [ "$st" != nowc ]; then
+        say "template products through WooCommerce's API (bench/lib/seed-templates.php)"
+        php "$BENCH/lib/seed-templates.php" "$E2E_WP_DIR" "$E2E_URL" >"$WORK/templates.json" || die "bench/lib/seed-templates.php failed"
+        tpl_args=(--templates "$WORK/templates.json")
+    fi
+    say "seeding the store (bench/lib/seed.php)"
+    php -d memory_limit=2G "$BENCH/lib/seed.php" --socket "$MULOPIMFWC_DB_ROOT_SOCKET" --db "$E2E_DB_NAME" --api-key "$E2E_API_KEY" \
+        --schema "$REPO/tests/sql/schema.sql" "${tpl_args[@]}" --out "$WORK/state.json"
+    if [ "$rd" = 1 ]; then "$REPO/tests/lib/redis.sh" flush-prefix "${E2E_REDIS_PREFIX:?}" || true; fi
+    rm -f "$WORK"/payload-*.json
 
-say "seeding the store (bench/lib/seed.php)"
-php "$BENCH/lib/seed.php" --socket "$MULOPIMFWC_DB_ROOT_SOCKET" --db "$E2E_DB_NAME" --api-key "$E2E_API_KEY" \
-    --schema "$REPO/tests/sql/schema.sql" --out "$WORK/state.json"
-rm -f "$WORK"/payload-*.json
+    # A check that the site answers through the plugin with the native engine before timing anything.
+    local code
+    code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
+        -H "X-API-Key: $E2E_API_KEY" --data '{"items":[]}' "$E2E_URL/wp-json/mulopimfwc/v1/inventory/bulk-sync" || true)
+    [ "$code" = 200 ] || { cat "$WORK/check.json" >&2 || true; die "the bulk-sync route answered HTTP $code"; }
 
-# A check that the site answers through the plugin with the native engine before timing anything.
-code=$(curl -s -o "$WORK/check.json" -w '%{http_code}' -X POST -H 'Content-Type: application/json' \
-    -H "X-API-Key: $E2E_API_KEY" --data '{"items":[]}' "$E2E_URL/wp-json/mulopimfwc/v1/inventory/bulk-sync" || true)
-[ "$code" = 200 ] || { cat "$WORK/check.json" >&2 || true; die "the bulk-sync route answered HTTP $code"; }
+    # Machine and versions.
+    php -r '
+        [$_, $out, $cmd, $db_version, $wp_dir, $repo, $stack, $wc, $redis] = $argv;
+        $sh = fn ($c) => trim((string) shell_exec($c . " 2>&1"));
+        $cpu = $sh("grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2");
+        preg_match("/MemTotal:\\s+(\\d+)/", file_get_contents("/proc/meminfo"), $m);
+        $wp_version = "?";
+        include $wp_dir . "/wp-includes/version.php";
+        $git = $sh("git -C " . escapeshellarg($repo) . " rev-parse --short HEAD");
+        $dirty = $sh("git -C " . escapeshellarg($repo) . " status --porcelain -- src php Cargo.toml Cargo.lock") !== "" ? " (+ uncommitted changes)" : "";
+        $load = sys_getloadavg();
+        file_put_contents($out, json_encode([
+            "date" => gmdate("Y-m-d H:i") . " UTC",
+            "nproc" => (int) $sh("nproc"),
+            "cpu" => $cpu === "" ? "?" : $cpu,
+            "memory" => sprintf("%.1f GiB", $m[1] / 1048576),
+            "kernel" => "Linux " . php_uname("r"),
+            "load" => sprintf("%.2f %.2f %.2f", ...$load),
+            "command" => $cmd,
+            "stack" => $stack . ($redis === "1" ? "+redis" : ""),
+            "versions" => array_filter([
+                "PHP" => PHP_VERSION . " (php-fpm, opcache on)",
+                "MariaDB" => $db_version,
+                "WordPress" => $wp_version,
+                "WooCommerce" => $wc === "" ? "not active" : $wc,
+                "Redis" => $redis === "1" ? preg_replace("/^Redis server v=(\\S+).*/", "$1", $sh("redis-server --version")) . " (Redis Object Cache drop-in)" : null,
+                "nginx" => preg_replace("/^nginx version: nginx\\//", "", $sh("nginx -v")),
+                "rustc" => preg_replace("/^rustc /", "", $sh("rustc --version")),
+                "commit" => $git . $dirty,
+            ]),
+        ], JSON_PRETTY_PRINT));
+    ' "$meta_out" "./build.sh bench${args_given:+ $args_given}" \
+        "$(mariadb --no-defaults -S "$MULOPIMFWC_DB_ROOT_SOCKET" -uroot -N -e 'SELECT VERSION()')" "$E2E_WP_DIR" "$REPO" \
+        "$st" "${E2E_WC_VERSION:-}" "$rd"
+}
 
-# Machine and versions.
-php -r '
-    [$_, $out, $cmd, $db_version, $wp_dir, $repo] = $argv;
-    $sh = fn ($c) => trim((string) shell_exec($c . " 2>&1"));
-    $cpu = $sh("grep -m1 \"model name\" /proc/cpuinfo | cut -d: -f2");
-    preg_match("/MemTotal:\\s+(\\d+)/", file_get_contents("/proc/meminfo"), $m);
-    $wp_version = "?";
-    include $wp_dir . "/wp-includes/version.php";
-    $git = $sh("git -C " . escapeshellarg($repo) . " rev-parse --short HEAD");
-    $dirty = $sh("git -C " . escapeshellarg($repo) . " status --porcelain -- src php Cargo.toml Cargo.lock") !== "" ? " (+ uncommitted changes)" : "";
-    file_put_contents($out, json_encode([
-        "date" => gmdate("Y-m-d H:i") . " UTC",
-        "nproc" => (int) $sh("nproc"),
-        "cpu" => $cpu === "" ? "?" : $cpu,
-        "memory" => sprintf("%.1f GiB", $m[1] / 1048576),
-        "kernel" => "Linux " . php_uname("r"),
-        "command" => $cmd,
-        "versions" => [
-            "PHP" => PHP_VERSION . (extension_loaded("Zend OPcache") ? "" : "") . " (php-fpm, opcache on)",
-            "MariaDB" => $db_version,
-            "WordPress" => $wp_version,
-            "nginx" => preg_replace("/^nginx version: nginx\\//", "", $sh("nginx -v")),
-            "rustc" => preg_replace("/^rustc /", "", $sh("rustc --version")),
-            "commit" => $git . $dirty,
-        ],
-    ], JSON_PRETTY_PRINT));
-' "$WORK/meta.json" "./build.sh bench${args_given:+ $args_given}" \
-    "$(mariadb --no-defaults -S "$MULOPIMFWC_DB_ROOT_SOCKET" -uroot -N -e 'SELECT VERSION()')" "$E2E_WP_DIR" "$REPO"
+rc=0
+setup_store "$stack" "$redis" "$WORK/meta.json" || rc=$?
+if [ "$rc" = 3 ]; then die "the stack $stack's software is missing here (tests/lib/deps.sh; see above): --stack nowc runs without WooCommerce"; fi
+[ "$rc" = 0 ] || die "the store did not start (tests/e2e/lib/site.sh exited $rc)"
 
 driver_args=(--state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-$name.json" --meta "$WORK/meta.json"
     --sizes "$sizes" --runs "$runs" --slow-runs "$slow_runs" --max-case-seconds "$max_case")
 [ "$no_baseline" = 1 ] && driver_args+=(--no-baseline)
-[ "$quick" = 1 ] && driver_args+=(--baseline-max 1000)
+[ "$quick" = 1 ] && driver_args+=(--baseline-max 1000 --cases "$quick_cases")
 if [ "$profile_only" = 1 ]; then
     php "$BENCH/lib/driver.php" "${driver_args[@]}" --payloads-only
     say "profile (bench/lib/profile.sh)"
@@ -232,9 +290,35 @@ if [ "$export" = 1 ]; then
     run_export
     export_raw="$WORK/raw-export.json"
 fi
+if [ "$profile" = 1 ]; then
+    say "profile (bench/lib/profile.sh)"
+    PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh" || true
+fi
+
+# Other stores (--extra-stacks): 1,000 items over HTTP, each on a store of its own, seeded the same way.
+extra_raws=()
+for x in ${extra_stacks//,/ }; do
+    x_stack=${x%+redis}
+    x_redis=0
+    [ "$x" != "$x_stack" ] && x_redis=1
+    tag=${x/+/-}
+    rc=0
+    setup_store "$x_stack" "$x_redis" "$WORK/meta-$tag.json" || rc=$?
+    if [ "$rc" = 3 ]; then
+        say "store $x: skipped (its software is missing here, see above)"
+        continue
+    fi
+    [ "$rc" = 0 ] || die "the store $x did not start (tests/e2e/lib/site.sh exited $rc)"
+    say "store $x: 1,000 items over HTTP, $runs runs"
+    rm -f "$WORK/raw-$name-$tag.json"
+    php -d memory_limit=2G "$BENCH/lib/driver.php" --state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-$name-$tag.json" \
+        --meta "$WORK/meta-$tag.json" --sizes 1000 --runs "$runs" --slow-runs "$slow_runs" --max-case-seconds "$max_case" \
+        --cases "native/http,php/http$([ "$no_baseline" = 1 ] || echo ',baseline/http')"
+    extra_raws+=("$WORK/raw-$name-$tag.json")
+done
 
 say "report"
-php "$BENCH/lib/report.php" "$WORK/raw-$name.json" "$WORK" ${export_raw:+"$export_raw"} >"$WORK/report.txt"
+BENCH_EXTRA_RAWS="${extra_raws[*]}" BENCH_NOTE="${MULOPIMFWC_BENCH_NOTE:-}" php "$BENCH/lib/report.php" "$WORK/raw-$name.json" "$WORK" ${export_raw:+"$export_raw"} >"$WORK/report.txt"
 cp "$WORK/latest.md" "$RESULTS/$name.md"
 cp "$WORK/latest.json" "$RESULTS/$name.json"
 if [ "$name" = quick ]; then sed -i 's/(latest\.png)/(quick.png)/' "$RESULTS/quick.md"; fi
@@ -243,10 +327,6 @@ if "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
     "$VENV/bin/python" "$BENCH/lib/plot.py" "$RESULTS/$name.json" "$RESULTS/$name.png"
 else
     printf 'bench: matplotlib could not be installed in %s (log: %s): no plot\n' "$VENV" "$venv_log" >&2
-fi
-if [ "$profile" = 1 ]; then
-    say "profile (bench/lib/profile.sh)"
-    PROFILE_SIZES="$(echo "$sizes" | tr ',' '\n' | awk '$1 >= 10000' | paste -sd, -)" bash "$BENCH/lib/profile.sh" || true
 fi
 cat "$WORK/report.txt"
 [ -n "$export_raw" ] && { echo; cat "$WORK/export-report.txt"; }

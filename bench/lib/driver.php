@@ -296,6 +296,13 @@ function run_case( $case, $n, $run, $record = true ) {
 	);
 	if ( $record ) {
 		$results[] = $r;
+	} elseif ( ! $ok ) {
+		// a failed warm-up is not timed, but reported (bench/lib/report.php)
+		$GLOBALS['warmup_failures'][] = array(
+			'case'  => $case,
+			'n'     => $n,
+			'error' => substr( (string) ( $r['first_error'] ?? '?' ), 0, 400 ),
+		);
 	}
 	return $r;
 }
@@ -390,6 +397,7 @@ $out  = array(
 		)
 	),
 	'skipped'   => $skipped,
+	'warmup_failures' => $GLOBALS['warmup_failures'] ?? array(),
 	'estimates' => $estimates,
 	'runs'      => $results,
 );

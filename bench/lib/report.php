@@ -31,51 +31,110 @@ function num( $x, $d = 0 ) {
 }
 
 $order = array( 'native/http', 'php/http', 'baseline/http', 'native/cli', 'php/cli', 'baseline/cli', 'floor/sql' );
-$sum   = array();
-foreach ( $raw['runs'] as $r ) {
-	$sum[ $r['n'] ][ $r['case'] ][] = $r;
-}
-ksort( $sum );
-$summary = array();
-foreach ( $sum as $n => $cases ) {
-	foreach ( $order as $case ) {
-		if ( empty( $cases[ $case ] ) ) {
-			continue;
-		}
-		$runs = $cases[ $case ];
-		$ok   = array_values( array_filter( $runs, static function ( $r ) { return $r['ok']; } ) );
-		$secs = array_column( $ok, 'seconds' );
-		$pick = static function ( $k, $f = 'median' ) use ( $ok ) {
-			$v = array_values( array_filter( array_column( $ok, $k ), static function ( $x ) { return null !== $x; } ) );
-			if ( ! $v ) {
-				return null;
+
+/**
+ * Per size and case: runs, median and spread, items/s, statements (the server's count for the whole request),
+ * WordPress's $wpdb queries and the engine's own statements, memory.
+ *
+ * @param array $raw The driver's raw numbers.
+ * @return array
+ */
+function bench_summarise( array $raw ) {
+	global $order;
+	$sum = array();
+	foreach ( $raw['runs'] as $r ) {
+		$sum[ $r['n'] ][ $r['case'] ][] = $r;
+	}
+	ksort( $sum );
+	$summary = array();
+	foreach ( $sum as $n => $cases ) {
+		foreach ( $order as $case ) {
+			if ( empty( $cases[ $case ] ) ) {
+				continue;
 			}
-			return 'max' === $f ? max( $v ) : median( $v );
-		};
-		$med                      = $secs ? median( $secs ) : null;
-		$summary[ $n ][ $case ] = array(
-			'runs'              => count( $runs ),
-			'failed_runs'       => count( $runs ) - count( $ok ),
-			'median_s'          => $med,
-			'min_s'             => $secs ? min( $secs ) : null,
-			'max_s'             => $secs ? max( $secs ) : null,
-			'items_per_s'       => $med ? $n / $med : null,
-			'statements'        => $pick( 'statements' ),
-			'statements_max'    => $pick( 'statements', 'max' ),
-			'engine_statements' => $pick( 'engine_statements' ),
-			'rss_growth_max'    => $pick( 'rss_growth', 'max' ),
-			'rss_peak_max'      => $pick( 'rss_peak', 'max' ),
-			'mem_growth_max'    => $pick( 'mem_growth', 'max' ),
-			'mem_peak_max'      => $pick( 'mem_peak', 'max' ),
-			'first_error'       => count( $ok ) < count( $runs ) ? ( array_values( array_diff_key( $runs, $ok ) )[0]['first_error'] ?? null ) : null,
+			$runs = $cases[ $case ];
+			$ok   = array_values( array_filter( $runs, static function ( $r ) { return $r['ok']; } ) );
+			$secs = array_column( $ok, 'seconds' );
+			$pick = static function ( $k, $f = 'median' ) use ( $ok ) {
+				$v = array_values( array_filter( array_column( $ok, $k ), static function ( $x ) { return null !== $x; } ) );
+				if ( ! $v ) {
+					return null;
+				}
+				return 'max' === $f ? max( $v ) : median( $v );
+			};
+			$med                    = $secs ? median( $secs ) : null;
+			$summary[ $n ][ $case ] = array(
+				'runs'              => count( $runs ),
+				'failed_runs'       => count( $runs ) - count( $ok ),
+				'median_s'          => $med,
+				'min_s'             => $secs ? min( $secs ) : null,
+				'max_s'             => $secs ? max( $secs ) : null,
+				'items_per_s'       => $med ? $n / $med : null,
+				'statements'        => $pick( 'statements' ),
+				'statements_max'    => $pick( 'statements', 'max' ),
+				'engine_statements' => $pick( 'engine_statements' ),
+				'wpdb_queries'      => $pick( 'wpdb_queries' ),
+				'rss_growth_max'    => $pick( 'rss_growth', 'max' ),
+				'rss_peak_max'      => $pick( 'rss_peak', 'max' ),
+				'mem_growth_max'    => $pick( 'mem_growth', 'max' ),
+				'mem_peak_max'      => $pick( 'mem_peak', 'max' ),
+				'first_error'       => count( $ok ) < count( $runs ) ? ( array_values( array_diff_key( $runs, $ok ) )[0]['first_error'] ?? null ) : null,
+			);
+		}
+		foreach ( $summary[ $n ] as $case => &$s ) {
+			$ref            = 'floor/sql' === $case ? 'native/cli' : ( explode( '/', $case )[1] === 'http' ? 'native/http' : 'native/cli' );
+			$r              = $summary[ $n ][ $ref ]['items_per_s'] ?? null;
+			$s['vs_native'] = ( $r && $s['items_per_s'] ) ? $s['items_per_s'] / $r : null;
+		}
+		unset( $s );
+	}
+	return $summary;
+}
+
+/**
+ * Markdown rows side by side for one size over HTTP: time and items/s of native, PHP engine and baseline, the
+ * ratios, statements per request (server count; native's split into WordPress's $wpdb and the engine's own).
+ *
+ * @param array  $cases The summary of one size.
+ * @param string $first The first cell.
+ * @return string
+ */
+function bench_side_by_side_row( array $cases, $first ) {
+	$t  = static function ( $c ) use ( $cases ) {
+		$s = $cases[ $c ] ?? null;
+		if ( ! $s ) {
+			return 'not run';
+		}
+		if ( null === $s['median_s'] ) {
+			return 'failed';
+		}
+		return sprintf( '%.3f s (%s/s)', $s['median_s'], num( $s['items_per_s'] ) );
+	};
+	$ratio = static function ( $a, $b ) use ( $cases ) {
+		$x = $cases[ $a ]['items_per_s'] ?? null;
+		$y = $cases[ $b ]['items_per_s'] ?? null;
+		return ( $x && $y ) ? ( $x / $y >= 10 ? sprintf( '%.0f×', $x / $y ) : sprintf( '%.2f×', $x / $y ) ) : '–';
+	};
+	$st = static function ( $c ) use ( $cases ) {
+		return isset( $cases[ $c ]['statements'] ) ? num( $cases[ $c ]['statements'] ) : '–';
+	};
+	$nat = $cases['native/http'] ?? array();
+	$split = isset( $nat['wpdb_queries'] ) || isset( $nat['engine_statements'] )
+		? sprintf( ' ($wpdb %s, engine %s)', num( $nat['wpdb_queries'] ?? null ), num( $nat['engine_statements'] ?? null ) )
+		: '';
+	return sprintf( '| %s | %s | %s | %s | %s | %s | %s%s / %s / %s |', $first, $t( 'native/http' ), $t( 'php/http' ), $t( 'baseline/http' ), $ratio( 'native/http', 'php/http' ), $ratio( 'native/http', 'baseline/http' ), $st( 'native/http' ), $split, $st( 'php/http' ), $st( 'baseline/http' ) );
+}
+
+$summary = bench_summarise( $raw );
+$extras  = array();
+foreach ( array_filter( explode( ' ', (string) getenv( 'BENCH_EXTRA_RAWS' ) ) ) as $f ) {
+	if ( is_file( $f ) ) {
+		$x        = json_decode( file_get_contents( $f ), true );
+		$extras[] = array(
+			'meta'    => $x['meta'],
+			'summary' => bench_summarise( $x ),
 		);
 	}
-	foreach ( $summary[ $n ] as $case => &$s ) {
-		$ref            = 'floor/sql' === $case ? 'native/cli' : ( explode( '/', $case )[1] === 'http' ? 'native/http' : 'native/cli' );
-		$r              = $summary[ $n ][ $ref ]['items_per_s'] ?? null;
-		$s['vs_native'] = ( $r && $s['items_per_s'] ) ? $s['items_per_s'] / $r : null;
-	}
-	unset( $s );
 }
 
 // Targets.
@@ -163,7 +222,11 @@ $targets[] = array( 'target' => 'SQL statements per request constant in the item
 $m   = array();
 $m[] = '# Bulk sync benchmark: latest results';
 $m[] = '';
-$m[] = sprintf( 'Date: %s · machine: %s CPUs (%s), %s RAM · %s', $meta['date'] ?? '?', $meta['nproc'] ?? '?', $meta['cpu'] ?? '?', $meta['memory'] ?? '?', $meta['kernel'] ?? '' );
+$m[] = sprintf( 'Date: %s · machine: %s CPUs (%s), %s RAM · %s%s', $meta['date'] ?? '?', $meta['nproc'] ?? '?', $meta['cpu'] ?? '?', $meta['memory'] ?? '?', $meta['kernel'] ?? '', isset( $meta['load'] ) ? ' · load average at the start ' . $meta['load'] : '' );
+if ( getenv( 'BENCH_NOTE' ) ) {
+	$m[] = '';
+	$m[] = '**Note:** ' . getenv( 'BENCH_NOTE' );
+}
 $m[] = '';
 $m[] = 'Versions: ' . implode( ' · ', array_map( static function ( $k, $v ) { return "$k $v"; }, array_keys( $meta['versions'] ?? array() ), $meta['versions'] ?? array() ) );
 $m[] = '';
@@ -173,7 +236,41 @@ $m[] = sprintf(
 	num( $st['simple'] ?? 0 ), num( $st['variable'] ?? 0 ), $st['variations_each'] ?? '?', num( $st['purchasable'] ?? 0 ), count( $st['locations'] ?? array() ), $st['locations'][0]['slug'] ?? '?', num( $st['pairs_with_meta'] ?? 0 ), num( ( $st['purchasable'] ?? 0 ) * count( $st['locations'] ?? array() ) ), num( $st['postmeta_rows'] ?? 0 ), count( $st['locations'] ?? array( 1 ) )
 );
 $m[] = '';
-$m[] = 'Cases: **native** = the extension (`mulopimfwc_bulk_sync()`), **php** = the plugin\'s PHP engine, **baseline** = the per-item way of the location plugin\'s own endpoint written with WordPress\'s APIs (bench/mu-plugin), **floor** = the same row changes as precomputed multi-row SQL in one transaction from a plain mysqli client. **http** = POST through nginx + php-fpm + WordPress (curl total time); **cli** = the engine called directly inside a loaded WordPress (engine call only); statements = the server\'s `Questions` delta for the request (http: WordPress\'s own queries included). Memory: growth of the php-fpm worker (or CLI process) over the request: RSS (VmHWM after a reset; counts the native engine\'s allocations) / Zend (`memory_get_peak_usage(true)`).';
+$m[] = 'Cases: **native** = the extension (`mulopimfwc_bulk_sync()`), **php** = the plugin\'s PHP engine, **baseline** = the per-item way of the location plugin\'s own endpoint (bench/mu-plugin: with WooCommerce active, WooCommerce\'s own `wc_get_product()` and `wc_update_product_stock()` per item), **floor** = the same row changes as precomputed multi-row SQL in one transaction from a plain mysqli client. **http** = POST through nginx + php-fpm + WordPress (curl total time); **cli** = the engine called directly inside a loaded WordPress (engine call only); statements = the server\'s `Questions` delta for the request (http: the whole request, WordPress\'s boot, WooCommerce and every follow-on of the sync included; the bench\'s MariaDB serves nothing else). Memory: growth of the php-fpm worker (or CLI process) over the request: RSS (VmHWM after a reset; counts the native engine\'s allocations) / Zend (`memory_get_peak_usage(true)`).';
+$m[] = '';
+$store_line = static function ( array $mt ) {
+	$v = $mt['versions'] ?? array();
+	return sprintf( 'WordPress %s, WooCommerce %s%s', $v['WordPress'] ?? '?', $v['WooCommerce'] ?? '?', isset( $v['Redis'] ) ? ', Redis ' . preg_replace( '/ .*/', '', $v['Redis'] ) : '' );
+};
+$sbs_start = count( $m );
+$m[] = sprintf( '## Side by side, over HTTP (%s; the whole request)', $store_line( $meta ) );
+$m[] = '';
+$m[] = 'Median time per request (items per second), the ratios of items per second, and the SQL statements the server counted for the whole request (WordPress, WooCommerce and the plugin\'s follow-ons included; for native also split into what WordPress\'s `$wpdb` sent and what the engine sent on its own connection).';
+$m[] = '';
+$m[] = '| items | native | PHP engine | per-item baseline | native ÷ PHP | native ÷ baseline | statements per request: native / PHP / baseline |';
+$m[] = '|---:|---:|---:|---:|---:|---:|---|';
+foreach ( $summary as $n => $cases ) {
+	if ( isset( $cases['native/http'] ) || isset( $cases['php/http'] ) ) {
+		$m[] = bench_side_by_side_row( $cases, num( $n ) );
+	}
+}
+if ( $extras ) {
+	$m[] = '';
+	$m[] = '### Other stores, 1,000 items over HTTP';
+	$m[] = '';
+	$m[] = 'Each a store of its own, seeded the same way (its products cloned from products its own WooCommerce made), the same requests, measured after the main run.';
+	$m[] = '';
+	$m[] = '| store | native | PHP engine | per-item baseline | native ÷ PHP | native ÷ baseline | statements per request: native / PHP / baseline |';
+	$m[] = '|---|---:|---:|---:|---:|---:|---|';
+	foreach ( $extras as $x ) {
+		foreach ( $x['summary'] as $n => $cases ) {
+			$m[] = bench_side_by_side_row( $cases, $store_line( $x['meta'] ) . ( 1000 === (int) $n ? '' : ' (' . num( $n ) . ' items)' ) );
+		}
+	}
+}
+$sbs_end = count( $m );
+$m[] = '';
+$m[] = '## Every case';
 $m[] = '';
 $m[] = sprintf( 'Runs: %d per case after a warm-up (%d for slow cases), interleaved; median and min–max.', $meta['runs'] ?? 0, $meta['slow_runs'] ?? 0 );
 $m[] = '';
@@ -191,6 +288,13 @@ foreach ( $summary as $n => $cases ) {
 			num( $s['statements'] ),
 			mb( $s['rss_growth_max'] ), mb( $s['mem_growth_max'] ), mb( $s['rss_peak_max'] )
 		);
+	}
+}
+if ( ! empty( $raw['warmup_failures'] ) ) {
+	$m[] = '';
+	$m[] = 'Failed warm-ups (not timed; the PHP error log of the store is in target/bench-work/logs-STACK/):';
+	foreach ( $raw['warmup_failures'] as $x ) {
+		$m[] = sprintf( '- %s at %s items: %s', $x['case'], num( $x['n'] ), str_replace( '|', '\\|', $x['error'] ) );
 	}
 }
 if ( ! empty( $raw['skipped'] ) ) {
@@ -219,6 +323,7 @@ $m[] = sprintf( 'Command: `%s` (%s s).', $meta['command'] ?? './build.sh bench',
 file_put_contents( "$out_dir/latest.md", implode( "\n", $m ) . "\n" );
 
 $raw['summary'] = $summary;
+$raw['extra_stores'] = $extras;
 $raw['targets'] = $targets;
 if ( $export_raw ) {
 	$raw['export'] = array(
@@ -249,3 +354,4 @@ echo "\nTargets (issue 4):\n";
 foreach ( $targets as $t ) {
 	printf( "  [%s] %s\n        %s\n", null === $t['met'] ? 'not measured' : ( $t['met'] ? 'MET' : 'MISSED' ), $t['target'], $t['detail'] );
 }
+echo "\n", implode( "\n", array_slice( $m, $sbs_start, $sbs_end - $sbs_start ) ), "\n";

@@ -10,11 +10,13 @@
  *    time spent inside PHP. Deprecation notices of WordPress 6.1 on PHP 8.2 are not logged for these
  *    requests (WP_DEBUG is on in the test sites; a production site has it off). With `X-Bench-Id: <id>` as
  *    well (the export benchmark), the peaks at the end of the request go to wp-content/mulopimfwc-bench-shutdown.jsonl.
- * 2. The taxonomies WooCommerce and the location plugin register (neither is installed here), so that
- *    WordPress's term APIs work on them.
+ * 2. The taxonomy the location plugin registers (it is not installed here), and WooCommerce's product_type and
+ *    product_visibility where WooCommerce is not active, so that WordPress's term APIs work on them.
  * 3. The baseline: POST /wp-json/mulopimfwc-bench/v1/baseline-sync (X-API-Key as the real route) runs
- *    mulopimfwc_bench_baseline_sync(): the per-item way the location plugin's own endpoint works, written
- *    with WordPress's APIs (see that function). bench/lib/cli.php calls the same function directly.
+ *    mulopimfwc_bench_baseline_sync(): the per-item way the location plugin's own endpoint works, with
+ *    WooCommerce's own API when WooCommerce is active (mulopimfwc_bench_baseline_sync_wc()), else written with
+ *    WordPress's APIs as WooCommerce would do it (see that function). bench/lib/cli.php calls the same
+ *    function directly.
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -110,14 +112,16 @@ if ( isset( $_SERVER['HTTP_X_BENCH'] ) && '1' === $_SERVER['HTTP_X_BENCH'] ) {
 }
 
 /*
- * 2. Taxonomies of WooCommerce (product_type, product_visibility) and of the location plugin, registered
- *    as those plugins register them, when nothing else did.
+ * 2. The location plugin's taxonomy, and WooCommerce's (product_type, product_visibility) where WooCommerce is not
+ *    active, registered as those plugins register them.
  */
 add_action(
 	'init',
 	static function () {
 		$types = array( 'product', 'product_variation' );
-		foreach ( array( 'product_type', 'product_visibility', 'mulopimfwc_store_location' ) as $tax ) {
+		// WooCommerce registers its own on init (priority 5) unless product_type exists already: never before it.
+		$taxonomies = class_exists( 'WooCommerce' ) ? array( 'mulopimfwc_store_location' ) : array( 'product_type', 'product_visibility', 'mulopimfwc_store_location' );
+		foreach ( $taxonomies as $tax ) {
 			if ( ! taxonomy_exists( $tax ) ) {
 				register_taxonomy(
 					$tax,
@@ -291,6 +295,9 @@ function mulopimfwc_bench_update_main_stock( $post, $stock ) {
  * @return array The seed's response shape.
  */
 function mulopimfwc_bench_baseline_sync( $items ) {
+	if ( function_exists( 'wc_get_product' ) && function_exists( 'wc_update_product_stock' ) ) {
+		return mulopimfwc_bench_baseline_sync_wc( $items );
+	}
 	$success = 0;
 	$failed  = 0;
 	$errors  = array();
@@ -342,6 +349,78 @@ function mulopimfwc_bench_baseline_sync( $items ) {
 			}
 			if ( ! $primary || $primary === $loc ) {
 				mulopimfwc_bench_update_main_stock( $post, $stock );
+			}
+			++$success;
+		} catch ( Exception $e ) {
+			++$failed;
+			$errors[] = sprintf( 'Item %d: %s', $i + 1, $e->getMessage() );
+		}
+	}
+	return array(
+		'success' => true,
+		'message' => sprintf( 'Processed %d items. %d succeeded, %d failed.', $success + $failed, $success, $failed ),
+		'results' => array(
+			'success' => $success,
+			'failed'  => $failed,
+			'errors'  => $errors,
+		),
+	);
+}
+
+/**
+ * The per-item baseline on a WooCommerce store: the same per-item way with WooCommerce's own API, as the
+ * location plugin's endpoint runs it there: wc_get_product_id_by_sku(), wc_get_product(), the location's
+ * term, update_post_meta() for the location stock and each price given, and for the primary location (or every
+ * location when none is set) wc_update_product_stock( $product, $stock, 'set' ) (WooCommerce's direct stock
+ * write, then its product save: stock status, visibility terms, lookup rows, transients, caches, actions).
+ *
+ * @param array $items Decoded items.
+ * @return array The seed's response shape.
+ */
+function mulopimfwc_bench_baseline_sync_wc( $items ) {
+	$success = 0;
+	$failed  = 0;
+	$errors  = array();
+	$primary = (int) get_option( 'mulopimfwc_primary_location', 0 );
+	foreach ( array_values( (array) $items ) as $i => $item ) {
+		try {
+			if ( ! is_array( $item ) ) {
+				throw new Exception( 'Invalid item.' );
+			}
+			$product_id = 0;
+			if ( ! empty( $item['product_id'] ) ) {
+				$product_id = absint( $item['product_id'] );
+			} elseif ( ! empty( $item['sku'] ) ) {
+				$product_id = wc_get_product_id_by_sku( sanitize_text_field( $item['sku'] ) );
+			}
+			$product = $product_id ? wc_get_product( $product_id ) : null;
+			if ( ! $product ) {
+				throw new Exception( 'Product not found.' );
+			}
+			if ( ! empty( $item['location_id'] ) ) {
+				$location = get_term( absint( $item['location_id'] ), 'mulopimfwc_store_location' );
+			} elseif ( ! empty( $item['location_slug'] ) ) {
+				$location = get_term_by( 'slug', sanitize_title( $item['location_slug'] ), 'mulopimfwc_store_location' );
+			} else {
+				throw new Exception( 'Location ID or slug is required.' );
+			}
+			if ( ! $location || is_wp_error( $location ) ) {
+				throw new Exception( 'Location not found.' );
+			}
+			if ( ! isset( $item['stock'] ) ) {
+				throw new Exception( 'Stock is required.' );
+			}
+			$loc   = (int) $location->term_id;
+			$stock = intval( $item['stock'] );
+			update_post_meta( $product_id, '_location_stock_' . $loc, $stock );
+			if ( isset( $item['regular_price'] ) ) {
+				update_post_meta( $product_id, '_location_regular_price_' . $loc, wc_format_decimal( $item['regular_price'] ) );
+			}
+			if ( isset( $item['sale_price'] ) ) {
+				update_post_meta( $product_id, '_location_sale_price_' . $loc, wc_format_decimal( $item['sale_price'] ) );
+			}
+			if ( ( ! $primary || $primary === $loc ) && $product->managing_stock() ) {
+				wc_update_product_stock( $product, $stock, 'set' );
 			}
 			++$success;
 		} catch ( Exception $e ) {
