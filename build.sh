@@ -36,13 +36,15 @@ usage() {
 usage: ./build.sh [COMMAND]
 
   build     (default) install build deps if missing, cargo build --release, check the extension loads
-  test      deps + build + private MariaDB, then all suites (fmt, clippy, cargo test, PHPUnit from
+  test      deps + private MariaDB (stops at once, non-zero, when its port is taken) + build, then all
+            suites (selftest-port, fmt, clippy, cargo test, PHPUnit from
             tests/php/phpunit*.xml and php/tests/phpunit*.xml, tests/e2e/run.sh,
             tests/reliability/run.sh);
             prints one line per suite and a final `N passed, M failed[, K skipped]`
   deps      install what the tests need with apt-get (root only; only packages that are missing)
-  demo      run tests/e2e/demo.sh
-  bench     run bench/run.sh
+  demo      run tests/e2e/demo.sh: a WooCommerce shop, the seed's request, what WooCommerce reports
+            (demo stop: stop what it started, its MariaDB and Redis included)
+  bench     run bench/run.sh (--quick: a few minutes)
   install   run php/install.sh
   soak      run tests/soak/run.sh
   help      this text
