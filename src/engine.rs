@@ -6,6 +6,7 @@
 //! statement per packet-sized chunk.
 
 use crate::error::{EngineError, ItemError};
+use crate::meta_log::{self, LoggedWrite, MetaOp};
 use crate::options::{absint, EngineOptions, OptValue, Primary};
 use crate::plan::{self, MetaWrite, Plan, Settings, Snapshot};
 use crate::request::{self, sku_key, ItemFields};
@@ -137,7 +138,15 @@ fn attempt_once<'p>(
             })
         }
     };
-    let report = sync_once(s, &t, &p.site, &p.fields, dry_run, order)?;
+    let report = sync_once(
+        s,
+        &t,
+        &p.site,
+        &p.fields,
+        dry_run,
+        order,
+        opts.report_meta_writes,
+    )?;
     Ok((report, p))
 }
 
@@ -171,6 +180,8 @@ pub struct Report {
     pub rows_inserted: u64,
     pub rows_updated: u64,
     pub rows_deleted: u64,
+    /// The rows written, when the caller asked for them (`report_meta_writes`).
+    pub meta_log: Option<Vec<LoggedWrite>>,
 }
 
 /// Site options the engine reads when the caller did not pass them.
@@ -664,6 +675,7 @@ fn sync_once(
     fields: &[Result<ItemFields, ItemError>],
     dry_run: bool,
     order: Order,
+    report_writes: bool,
 ) -> Result<Report, DbFailure> {
     let lookups = lookup(s, t, fields)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
@@ -680,7 +692,10 @@ fn sync_once(
     let first = plan::build(&resolved, &snap, settings);
     if dry_run {
         s.exec("ROLLBACK")?;
-        return Ok(Report::of(first, 0));
+        let mut report = Report::of(first, 0);
+        // Nothing was written.
+        report.meta_log = report_writes.then(Vec::new);
+        return Ok(report);
     }
     // Two passes: first the rows that do not exist yet are inserted, with the values planned so
     // far, and the rows read are locked (see `Order`); then the final plan, on the locked rows'
@@ -700,7 +715,10 @@ fn sync_once(
     drop(first);
     let plan = plan::build_after_inserts(&resolved, &snap, settings, &fresh);
     let mut report = Report::of(plan, fresh.len());
-    write(s, t, site, &mut report)?;
+    let late = write(s, t, site, &mut report, report_writes.then_some(&snap))?;
+    if let Some(late) = late {
+        report.meta_log = Some(meta_log::build(&snap, &fresh, &report.plan, late));
+    }
     s.exec("COMMIT")?;
     Ok(report)
 }
@@ -719,6 +737,7 @@ impl Report {
             rows_updated: updated as u64,
             rows_deleted: (plan.meta_deletes.len() - plan.fresh_deleted) as u64,
             plan,
+            meta_log: None,
         }
     }
 }
@@ -740,6 +759,69 @@ fn meta_tuple(w: &MetaWrite) -> String {
     push_str_lit(&mut p, &w.value);
     p.push(')');
     p
+}
+
+/// The postmeta writes of the final plan when the caller wants `meta_writes`: the same upsert,
+/// except that rows the first pass did not insert (the final plan's inserts, which only a value
+/// moved by a concurrent writer in between can cause) are inserted on their own, so that their
+/// ids are known. Returns those rows.
+fn write_meta_logged(
+    s: &mut Session,
+    t: &Tables,
+    writes: &[MetaWrite],
+    snap: &Snapshot,
+) -> Result<Vec<LoggedWrite>, DbFailure> {
+    let inserts: Vec<&MetaWrite> = writes.iter().filter(|w| w.meta_id.is_none()).collect();
+    if inserts.is_empty() {
+        upsert_meta(s, t, writes.iter())?;
+        return Ok(Vec::new());
+    }
+    upsert_meta(s, t, writes.iter().filter(|w| w.meta_id.is_some()))?;
+    let rows = match insert_fresh(s, t, &inserts)? {
+        Some(rows) => rows,
+        // The server did not say which ids the rows got: the rows of those keys that the snapshot
+        // does not know are this statement's (their posts are locked).
+        None => {
+            let known: std::collections::HashSet<u64> = snap
+                .meta
+                .values()
+                .flat_map(|keys| keys.values().flatten().map(|(id, _)| *id))
+                .collect();
+            let wanted: std::collections::HashSet<(u64, &str)> = inserts
+                .iter()
+                .map(|w| (w.post_id, w.key.as_str()))
+                .collect();
+            let keys: BTreeSet<&str> = inserts.iter().map(|w| w.key.as_str()).collect();
+            let posts: BTreeSet<u64> = inserts.iter().map(|w| w.post_id).collect();
+            let found: Vec<(u64, u64, String, Option<String>)> = rows_in(
+                s,
+                &format!(
+                    "SELECT meta_id, post_id, meta_key, meta_value FROM {} WHERE meta_key IN ({}) AND post_id IN (",
+                    t.postmeta,
+                    str_list(keys)
+                ),
+                ids_parts(posts),
+                ")",
+            )?;
+            found
+                .into_iter()
+                .filter(|(id, post, key, _)| {
+                    !known.contains(id) && wanted.contains(&(*post, key.as_str()))
+                })
+                .map(|(id, post, key, value)| (post, key, id, value.unwrap_or_default()))
+                .collect()
+        }
+    };
+    Ok(rows
+        .into_iter()
+        .map(|(post_id, key, meta_id, value)| LoggedWrite {
+            op: MetaOp::Added,
+            meta_id,
+            post_id,
+            key,
+            value,
+        })
+        .collect())
 }
 
 /// Multi-row `INSERT ... ON DUPLICATE KEY UPDATE` keyed on `meta_id` (new rows: `NULL`).
@@ -764,11 +846,25 @@ fn upsert_meta<'a>(
     Ok(())
 }
 
-fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Result<(), DbFailure> {
+/// Writes the final plan. With `logged` (the snapshot the plan was built on: the caller wants
+/// `meta_writes`), returns the rows the final plan inserted, with their ids.
+fn write(
+    s: &mut Session,
+    t: &Tables,
+    site: &Site,
+    report: &mut Report,
+    logged: Option<&Snapshot>,
+) -> Result<Option<Vec<LoggedWrite>>, DbFailure> {
     let plan = &report.plan;
     let budget = s.packet_budget;
     // postmeta: updates (by meta_id) and any inserts (meta_id NULL) in one statement kind.
-    upsert_meta(s, t, plan.meta_writes.iter())?;
+    let late = match logged {
+        None => {
+            upsert_meta(s, t, plan.meta_writes.iter())?;
+            None
+        }
+        Some(snap) => Some(write_meta_logged(s, t, &plan.meta_writes, snap)?),
+    };
     for sql in chunked(
         &format!("DELETE FROM {} WHERE meta_id IN (", t.postmeta),
         ",",
@@ -863,5 +959,5 @@ fn write(s: &mut Session, t: &Tables, site: &Site, report: &mut Report) -> Resul
             s.exec(&sql)?;
         }
     }
-    Ok(())
+    Ok(late)
 }

@@ -3,12 +3,14 @@
 //! Where things are: `request` (parsing, field validation), `price` (integers and exact
 //! decimals), `slug` (WordPress's slug sanitizing), `resolve` (which product and location an
 //! item names), `plan` (which rows change), `sql` (SQL text), `store` (the connection),
-//! `engine` (the order of it all), `export` (the inventory export), `response` (the result), `error`, `options`, and `php`, the
+//! `engine` (the order of it all), `export` (the inventory export), `response` (the result), `meta_log` (the rows
+//! written, when asked), `error`, `options`, and `php`, the
 //! only module that touches Zend.
 
 pub mod engine;
 pub mod error;
 pub mod export;
+pub mod meta_log;
 pub mod options;
 pub mod plan;
 pub mod price;

@@ -176,6 +176,8 @@ pub struct EngineOptions {
     pub now_gmt: Option<String>,
     /// Validate and resolve, write nothing.
     pub dry_run: bool,
+    /// List every postmeta row written in the result (`meta_writes`), for the meta API's hooks.
+    pub report_meta_writes: bool,
 }
 
 pub const DEFAULT_MAX_ITEMS: usize = 100_000;
@@ -253,6 +255,10 @@ impl EngineOptions {
             now_local: stamp("now_local")?,
             now_gmt: stamp("now_gmt")?,
             dry_run: map.get("dry_run").map(OptValue::truthy).unwrap_or(false),
+            report_meta_writes: map
+                .get("report_meta_writes")
+                .map(OptValue::truthy)
+                .unwrap_or(false),
         })
     }
 }
@@ -342,6 +348,12 @@ mod tests {
         let o = EngineOptions::from_map(&m).expect("valid options");
         assert_eq!(o.table_prefix, "wp_3_");
         assert_eq!(o.max_items, DEFAULT_MAX_ITEMS);
+        assert!(!o.report_meta_writes);
+        m.insert("report_meta_writes".to_string(), OptValue::Bool(true));
+        assert!(EngineOptions::from_map(&m).is_ok_and(|o| o.report_meta_writes));
+        m.insert("report_meta_writes".to_string(), OptValue::Str("0".into()));
+        assert!(EngineOptions::from_map(&m).is_ok_and(|o| !o.report_meta_writes));
+        m.remove("report_meta_writes");
         m.insert(
             "table_prefix".to_string(),
             OptValue::Str("wp`; DROP".into()),

@@ -59,7 +59,7 @@ pub fn build(
             })
         })
         .collect();
-    json!({
+    let mut out = json!({
         "success": true,
         "message": summary(total, ok, failed),
         "results": {
@@ -82,5 +82,14 @@ pub fn build(
             "statements": stats.statements,
             "attempts": stats.attempts,
         },
-    })
+    });
+    if let (Some(log), Some(map)) = (&report.meta_log, out.as_object_mut()) {
+        // `[op, meta_id, post_id, meta_key, meta_value]`, in the order written.
+        let list = log
+            .iter()
+            .map(|w| json!([w.op.as_str(), w.meta_id, w.post_id, w.key, w.value]))
+            .collect();
+        map.insert("meta_writes".into(), Value::Array(list));
+    }
+    out
 }

@@ -1120,8 +1120,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'meta_rows_deleted'  => 0,
 			'main_stock_updates' => 0,
 		);
+		$meta_writes   = empty( $this->opts['report_meta_writes'] ) ? null : array();
 		if ( $resolved ) {
-			list( $changed, $stock_changes, $counts ) = $this->plan_and_write( $resolved, $posts, $errors );
+			list( $changed, $stock_changes, $counts, $meta_writes ) = $this->plan_and_write( $resolved, $posts, $errors );
 		}
 
 		if ( ! empty( $this->opts['dry_run'] ) ) {
@@ -1136,6 +1137,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'changed'       => $changed,
 			'stock_changes' => $stock_changes,
 			'changes'       => $counts,
+			'meta_writes'   => $meta_writes,
 		);
 	}
 
@@ -1287,10 +1289,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @param array $resolved Resolved items by index.
 	 * @param array $posts    Post rows by id.
 	 * @param array $errors   Item errors by index (sale price errors are added).
-	 * @return array [changed post ids, stock changes].
+	 * @return array [changed post ids, stock changes, counts, meta_writes (null unless `report_meta_writes`)].
 	 */
 	private function plan_and_write( array $resolved, array $posts, array &$errors ) {
-		$t = $this->t;
+		$t      = $this->t;
+		$report = ! empty( $this->opts['report_meta_writes'] );
 
 		$targets = array();
 		$parents = array();
@@ -1360,7 +1363,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$plan                    = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows                    = $this->meta_rows( $plan['new'], $meta );
 		if ( ! empty( $this->opts['dry_run'] ) ) {
-			return $this->planned( $plan, $rows );
+			return $this->planned( $plan, $rows, $report ? array() : null ); // A dry run writes nothing.
 		}
 
 		// 6. Insert the rows that do not exist yet and lock the rows read (see insert_and_lock()), then plan again
@@ -1375,8 +1378,68 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$errors = $given;
 		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows   = $this->meta_rows( $plan['new'], $meta );
-		$this->write( $plan['new'], $this->reconcile_fresh( $rows, $fresh ), $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'] );
-		return $this->planned( $plan, $rows );
+		$final = $this->reconcile_fresh( $rows, $fresh );
+		$late  = $this->write( $plan['new'], $final, $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'], $report );
+		return $this->planned( $plan, $rows, $report ? $this->meta_log( $meta, $fresh, $final, $late ) : null );
+	}
+
+	/**
+	 * `meta_writes`: the rows this attempt wrote, for the meta API's hooks (added/updated/deleted_post_meta), as
+	 * the native engine lists them (src/meta_log.rs). Net effect: a fresh row the final plan changed is one `added`
+	 * with its final value, a fresh row it deleted again is not listed, an unchanged row is not listed. Order: the
+	 * rows added, then updated, then deleted, each by meta_id ascending.
+	 *
+	 * @param array $meta  The rows the final plan was built on: post => key => list of [meta_id, value].
+	 * @param array $fresh The rows inserted before the final plan: post => key => list of [meta_id, value].
+	 * @param array $rows  The final writes (see reconcile_fresh()).
+	 * @param array $late  Rows the final write inserted: list of [meta_id, post, key, value].
+	 * @return array List of [op, meta_id, post_id, meta_key, meta_value].
+	 */
+	private function meta_log( array $meta, array $fresh, array $rows, array $late ) {
+		$deleted = array_fill_keys( array_map( 'intval', $rows['deletes'] ), true );
+		$updates = array();
+		foreach ( $rows['updates'] as $u ) {
+			$updates[ (int) $u[0] ] = $u;
+		}
+		$added     = array();
+		$updated   = array();
+		$gone      = array();
+		$fresh_ids = array();
+		foreach ( $fresh as $post => $by_key ) {
+			foreach ( $by_key as $key => $list ) {
+				foreach ( $list as $row ) {
+					$id               = (int) $row[0];
+					$fresh_ids[ $id ] = true;
+					if ( ! isset( $deleted[ $id ] ) ) {
+						$added[ $id ] = array( 'added', $id, (int) $post, (string) $key, (string) ( isset( $updates[ $id ] ) ? $updates[ $id ][3] : $row[1] ) );
+					}
+				}
+			}
+		}
+		foreach ( $late as $row ) {
+			$added[ (int) $row[0] ] = array( 'added', (int) $row[0], (int) $row[1], (string) $row[2], (string) $row[3] );
+		}
+		foreach ( $updates as $id => $u ) {
+			if ( ! isset( $fresh_ids[ $id ] ) ) {
+				$updated[ $id ] = array( 'updated', $id, (int) $u[1], (string) $u[2], (string) $u[3] );
+			}
+		}
+		if ( array_diff_key( $deleted, $fresh_ids ) ) {
+			foreach ( $meta as $post => $by_key ) {
+				foreach ( $by_key as $key => $list ) {
+					foreach ( $list as $row ) {
+						$id = (int) $row[0];
+						if ( isset( $deleted[ $id ] ) && ! isset( $fresh_ids[ $id ] ) ) {
+							$gone[ $id ] = array( 'deleted', $id, (int) $post, (string) $key, (string) $row[1] );
+						}
+					}
+				}
+			}
+		}
+		ksort( $added, SORT_NUMERIC );
+		ksort( $updated, SORT_NUMERIC );
+		ksort( $gone, SORT_NUMERIC );
+		return array_merge( array_values( $added ), array_values( $updated ), array_values( $gone ) );
 	}
 
 	/**
@@ -1613,11 +1676,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * the final plan writes counts as inserted; one it dropped, not at all).
 	 *
 	 * @param array $plan The plan (see plan_state()).
-	 * @param array $rows Row writes of the final plan, before reconcile_fresh() (its inserts count the fresh rows
-	 *                    the plan kept).
-	 * @return array [changed post ids, stock changes, counts].
+	 * @param array      $rows        Row writes of the final plan, before reconcile_fresh() (its inserts count the
+	 *                                fresh rows the plan kept).
+	 * @param array|null $meta_writes The rows written (see meta_log()), null when not asked for.
+	 * @return array [changed post ids, stock changes, counts, meta_writes].
 	 */
-	private function planned( array $plan, array $rows ) {
+	private function planned( array $plan, array $rows, $meta_writes = null ) {
 		$ids = array_map( 'intval', array_keys( $plan['changed'] ) );
 		sort( $ids, SORT_NUMERIC );
 		$counts = array(
@@ -1626,7 +1690,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'meta_rows_deleted'  => count( $rows['deletes'] ),
 			'main_stock_updates' => count( $plan['holders'] ),
 		);
-		return array( $ids, $plan['stock_changes'], $counts );
+		return array( $ids, $plan['stock_changes'], $counts, $meta_writes );
 	}
 
 	/**
@@ -1915,15 +1979,22 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @param array $full_save   Posts saved by WooCommerce (status, term, lookup stock + status).
 	 * @param array $status_only Posts whose status alone WooCommerce updates.
 	 * @param array $modified    Posts whose post_modified moves.
+	 * @param bool  $logged      Whether the caller wants `meta_writes`: the final plan's inserts (rows the first pass
+	 *                           did not insert, which only a value a concurrent writer moved in between can cause)
+	 *                           then go in a statement of their own, so that their ids are known.
+	 * @return array With $logged, the rows the final plan inserted: list of [meta_id, post, key, value].
 	 */
-	private function write( array $new, array $rows, array $holders, array $full_save, array $status_only, array $modified ) {
+	private function write( array $new, array $rows, array $holders, array $full_save, array $status_only, array $modified, $logged = false ) {
 		$t       = $this->t;
 		$upserts = array();
+		$late    = array();
 		foreach ( $rows['updates'] as $u ) {
 			$upserts[] = '(' . (int) $u[0] . ',' . (int) $u[1] . ',' . $this->q( $u[2] ) . ',' . $this->q( $u[3] ) . ')';
 		}
-		foreach ( $rows['inserts'] as $i ) {
-			$upserts[] = '(NULL,' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+		if ( ! $logged ) {
+			foreach ( $rows['inserts'] as $i ) {
+				$upserts[] = '(NULL,' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+			}
 		}
 		$deletes = $rows['deletes'];
 		if ( $upserts ) {
@@ -1932,6 +2003,20 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$upserts,
 				' ON DUPLICATE KEY UPDATE meta_value = VALUES(meta_value)'
 			);
+		}
+		if ( $logged && $rows['inserts'] ) {
+			$tuples = array();
+			foreach ( $rows['inserts'] as $i ) {
+				$tuples[] = '(' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+			}
+			$this->fresh_from = $this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+			foreach ( $this->read_fresh( $rows['inserts'] ) as $post => $by_key ) {
+				foreach ( $by_key as $key => $list ) {
+					foreach ( $list as $row ) {
+						$late[] = array( $row[0], (int) $post, (string) $key, $row[1] );
+					}
+				}
+			}
 		}
 		foreach ( array_chunk( $deletes, self::IN_CHUNK ) as $chunk ) {
 			$this->sql( "DELETE FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ')' );
@@ -1983,6 +2068,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$this->sql( "UPDATE `{$t['posts']}` SET post_modified = " . $this->q( $now ) . ', post_modified_gmt = ' . $this->q( $now_gmt ) . ' WHERE ID IN (' . self::ints( $chunk ) . ')' );
 			}
 		}
+		return $late;
 	}
 
 	/**
@@ -2096,6 +2182,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'changes'             => $outcome['changes'],
 			'engine'              => 'php',
 		);
+		if ( null !== $outcome['meta_writes'] ) {
+			$result['meta_writes'] = $outcome['meta_writes']; // [op, meta_id, post_id, meta_key, meta_value], as written.
+		}
 		return $result;
 	}
 
