@@ -23,6 +23,8 @@ LOGS="$REPO/target/e2e/logs"
 mkdir -p "$LOGS"
 JOBS="${MULOPIMFWC_WC_JOBS:-2}"
 # A Redis of this suite's own (tests/lib/redis.sh in its own dir; sites keep apart by prefix anyway).
+OWN_REDIS=""
+[ -n "${MULOPIMFWC_REDIS_DIR:-}" ] || OWN_REDIS=1
 export MULOPIMFWC_REDIS_DIR="${MULOPIMFWC_REDIS_DIR:-$REPO/target/redis-wc}"
 
 declare -A OPTS=(
@@ -47,6 +49,8 @@ cleanup() {
     for s in "${STARTED[@]}"; do
         "$SITE" stop "$s" >/dev/null 2>&1 || true
     done
+    # our own Redis (not one named by the caller)
+    [ -n "$OWN_REDIS" ] && "$REPO/tests/lib/redis.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
