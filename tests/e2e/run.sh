@@ -11,6 +11,8 @@
 #    choice, route precedence, /wp-json and ?rest_route=, caches, and every contract case (tests/contract/cases);
 #    then tests/e2e/issue6-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
 #    webhook/inventory-update, export);
+# 2b. tests/e2e/wc-run.sh: what WooCommerce reports after a sync (tests/e2e/wc-tests.php) on WooCommerce 7.9 / 10.5,
+#    with and without Redis, and with WooCommerce 10.5's product object cache;
 # 3. php/tests/cli (PHPUnit driving the real WP-CLI as a process) on sites e2e-cli-wc79 and e2e-cli-wc105
 #    (WooCommerce 7.9 / 10.5 active), with and without the extension;
 # 4. php/install.sh into a temp WordPress dir with --ext-dir / --php-conf-dir overrides (the machine's PHP is
@@ -158,6 +160,21 @@ run_driver http tests/e2e/http-tests.php --group basic,auth,errors,cache,logs
 # ------------------------------------------------------------------------------------------------ issue 6
 say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/issue6-tests.php) on every site, in parallel"
 run_driver issue6 tests/e2e/issue6-tests.php
+
+# ------------------------------------------------------------------------------------------------ WooCommerce
+# What a shop owner sees after a sync (tests/e2e/wc-run.sh: tests/e2e/wc-tests.php on WooCommerce 7.9 and 10.5,
+# without and with Redis, and with WooCommerce 10.5's product object cache; both engines on each site).
+if [ "$have_native" = 1 ]; then
+    say "what WooCommerce reports after a sync (tests/e2e/wc-run.sh)"
+    rc=0
+    bash "$REPO/tests/e2e/wc-run.sh" >"$LOGS/wc-run.log" 2>&1 || rc=$?
+    cat "$LOGS/wc-run.log"
+    if grep -q '^E2E-COUNTS wc ' "$LOGS/wc-run.log"; then
+        add_counts <(grep '^E2E-COUNTS wc ' "$LOGS/wc-run.log")
+    else
+        fail wc "tests/e2e/wc-run.sh ended (exit $rc) without counts" "$(tail -n 20 "$LOGS/wc-run.log")"
+    fi
+fi
 
 # ------------------------------------------------------------------------------------------------ WP-CLI
 # php/tests/cli: the real WP-CLI (tests/lib/deps.sh wp) run as a process against sites of their own with
