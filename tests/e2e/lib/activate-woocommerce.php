@@ -14,22 +14,8 @@ if ( ! $wp_dir || ! $url || ! $mode ) {
 	fwrite( STDERR, "usage: php activate-woocommerce.php WP_DIR URL woocommerce|woocommerce+product_cache\n" );
 	exit( 2 );
 }
-$parts                  = parse_url( $url );
-$_SERVER['HTTP_HOST']   = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
-$_SERVER['SERVER_NAME'] = $parts['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['SERVER_PORT'] = (string) ( $parts['port'] ?? 80 );
-
-$completed = false;
-register_shutdown_function(
-	static function () use ( &$completed ) {
-		if ( ! $completed ) {
-			$out = ob_get_level() ? ob_get_clean() : '';
-			fwrite( STDERR, "activate-woocommerce.php: WordPress did not load or the activation did not complete\n" . strip_tags( (string) $out ) . "\n" );
-			exit( 1 );
-		}
-	}
-);
+require __DIR__ . '/script-guard.php';
+e2e_script_start( $url, 'activate-woocommerce.php' );
 
 function e2e_wc_fail( $msg ) {
 	fwrite( STDERR, "activate-woocommerce.php: $msg\n" );
@@ -95,4 +81,4 @@ foreach ( array( 'woocommerce/woocommerce.php', $plugin ) as $p ) {
 }
 ob_end_clean();
 echo 'WooCommerce ', WC()->version, " active\n";
-$completed = true;
+$GLOBALS['e2e_script_completed'] = true;

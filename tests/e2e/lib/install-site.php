@@ -18,22 +18,8 @@ if ( ! $wp_dir || ! $url || ! $api_key || ! $repo ) {
 	fwrite( STDERR, "usage: php install-site.php WP_DIR URL API_KEY REPO\n" );
 	exit( 2 );
 }
-$parts                  = parse_url( $url );
-$_SERVER['HTTP_HOST']   = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
-$_SERVER['SERVER_NAME'] = $parts['host'];
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['SERVER_PORT'] = (string) ( $parts['port'] ?? 80 );
-
-$completed = false;
-register_shutdown_function(
-	static function () use ( &$completed ) {
-		if ( ! $completed ) {
-			$out = ob_get_level() ? ob_get_clean() : '';
-			fwrite( STDERR, "install-site.php: WordPress did not load or the install did not complete\n" . strip_tags( (string) $out ) . "\n" );
-			exit( 1 );
-		}
-	}
-);
+require __DIR__ . '/script-guard.php';
+e2e_script_start( $url, 'install-site.php' );
 
 define( 'WP_INSTALLING', true );
 ob_start();
@@ -100,7 +86,7 @@ if ( 'none' !== $woocommerce ) {
 	foreach ( $lines as $l ) {
 		echo $l, "\n";
 	}
-	$completed = true;
+	$GLOBALS['e2e_script_completed'] = true;
 	exit( 0 );
 }
 
@@ -145,4 +131,4 @@ if ( ! in_array( $plugin, (array) get_option( 'active_plugins' ), true ) ) {
 foreach ( $lines as $l ) {
 	echo $l, "\n";
 }
-$completed = true;
+$GLOBALS['e2e_script_completed'] = true;
