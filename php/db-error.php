@@ -22,12 +22,15 @@ $mulopimfwc_route = isset( $_GET['rest_route'] ) ? (string) wp_unslash( $_GET['r
 $mulopimfwc_path  = (string) strtok( $mulopimfwc_uri, '?' );
 
 if ( 1 === preg_match( '#^/?mulopimfwc/v1(/|$)#', ltrim( $mulopimfwc_route ) ) || false !== strpos( $mulopimfwc_path, '/mulopimfwc/v1/' ) ) {
-	if ( ! headers_sent() ) {
-		status_header( 503 );
-		nocache_headers();
-		header( 'Content-Type: application/json; charset=UTF-8' );
-		header( 'Retry-After: 10' );
+	// Loaded late (dead_db() from a query on `shutdown`, after the route answered): the answer has gone out
+	// already; a second JSON document appended to it would make the body unreadable.
+	if ( headers_sent() || ( function_exists( 'did_filter' ) && did_filter( 'rest_pre_echo_response' ) ) ) {
+		return;
 	}
+	status_header( 503 );
+	nocache_headers();
+	header( 'Content-Type: application/json; charset=UTF-8' );
+	header( 'Retry-After: 10' );
 	echo wp_json_encode(
 		array(
 			'code'    => 'mulopimfwc_db_error',

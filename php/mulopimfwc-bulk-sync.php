@@ -35,6 +35,7 @@ register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin
 register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'remove' ) );
 add_action( 'admin_init', array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'maybe_update' ) );
 add_action( 'admin_notices', array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'admin_notice' ) );
+add_filter( 'rest_post_dispatch', array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'finish_db_error_response' ), PHP_INT_MAX );
 
 /**
  * The shared engine (REST, WP-CLI and PHP callers).

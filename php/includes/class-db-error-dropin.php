@@ -104,6 +104,36 @@ class Mulopimfwc_Bulk_Sync_Db_Error_Dropin {
 	}
 
 	/**
+	 * `rest_post_dispatch`: when the answer is the plugin's 503 `mulopimfwc_db_error`, the client gets it as soon as
+	 * the REST server has sent it. The database is gone, and whatever runs on `shutdown` after the answer and
+	 * queries it (WooCommerce 10.5's batch processing asks Action Scheduler) waits in wpdb's reconnect loop
+	 * (5 x 1 s) and then calls dead_db(): without this the client waited those 5 s too, and read the drop-in's
+	 * JSON appended to the answer. Found by tests/reliability (MariaDB stopped after WordPress connected).
+	 *
+	 * @param mixed $response The REST response.
+	 * @return mixed The same response.
+	 */
+	public static function finish_db_error_response( $response ) {
+		if ( $response instanceof WP_HTTP_Response && 503 === $response->get_status() ) {
+			$data = $response->get_data();
+			if ( is_array( $data ) && isset( $data['code'] ) && 'mulopimfwc_db_error' === $data['code'] ) {
+				add_action( 'shutdown', array( __CLASS__, 'finish_request' ), PHP_INT_MIN );
+			}
+		}
+		return $response;
+	}
+
+	/**
+	 * First on `shutdown` after a `mulopimfwc_db_error` answer: ends the HTTP response (php-fpm), so that what
+	 * runs later on `shutdown` neither delays nor extends it.
+	 */
+	public static function finish_request() {
+		if ( function_exists( 'fastcgi_finish_request' ) ) {
+			fastcgi_finish_request();
+		}
+	}
+
+	/**
 	 * Tells administrators, on the Plugins screen, when the drop-in could not be installed.
 	 */
 	public static function admin_notice() {
