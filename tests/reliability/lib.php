@@ -2,8 +2,9 @@
 /**
  * Support for the reliability suite (tests/reliability/run.sh, tests/soak/run.sh): a site handle (HTTP to
  * the e2e site of tests/e2e/lib/site.sh, root SQL over the MariaDB socket, php-fpm children), store seeding
- * straight into the site's WordPress tables, database fingerprints, fault injection helpers and a tiny test
- * runner that also counts what the README reports (requests, clients, faults, inputs, rows checked).
+ * (bulk clones of a product WooCommerce made, site/rel-wc.php), WooCommerce's view of the rows (lookup table,
+ * visibility term), database fingerprints, fault injection helpers and a tiny test runner that also counts what
+ * the README reports (requests, clients, faults, inputs, rows checked).
  *
  * PHP 8.2 CLI with curl, mysqli and posix. Traffic goes to 127.0.0.1 only; every loop is bounded.
  */
@@ -374,52 +375,89 @@ final class Site
         return $out;
     }
 
+    /** @var array<int,int> stock => id of a product WooCommerce made (the seed template) */
+    private array $templates = [];
+
     /**
-     * Seeds $n simple products (SKU "$tag-$i", stock managed, `_stock` $stock, in stock, regular price 100) and
-     * $m locations (slug "$tag-loc-$j") into the site's tables. Returns ['products' => [id...], 'skus' => [...],
-     * 'locations' => [term_id => slug]].
+     * A simple product made by WooCommerce's own API (WC_Product_Simple, saved by WooCommerce in a CLI process
+     * that loads this site's WordPress: tests/reliability/site/rel-wc.php) with stock $stock: the rows the seeds
+     * clone. One per site and stock value.
+     */
+    public function template(int $stock): int
+    {
+        if (!isset($this->templates[$stock])) {
+            [$rc, $out] = sh('php ' . escapeshellarg(__DIR__ . '/site/rel-wc.php') . ' ' . escapeshellarg($this->env['E2E_WP_DIR']) . " template $stock");
+            $j = json_decode(trim((string) preg_replace('/^.*\n(?=\{)/s', '', $out)), true);
+            if ($rc !== 0 || !is_int($j['id'] ?? null)) {
+                throw new \RuntimeException("rel-wc.php template $stock failed (exit $rc): " . substr($out, 0, 400));
+            }
+            $this->templates[$stock] = $j['id'];
+        }
+        return $this->templates[$stock];
+    }
+
+    /**
+     * Seeds $n simple products (SKU "$tag-$i", stock managed, `_stock` $stock, regular price 100) and $m locations
+     * (slug "$tag-loc-$j"). The products are clones of one WooCommerce made (template()): its wp_posts row, every
+     * meta row (`_sku` replaced), its term relationships (product_type, visibility, category; the terms' counts
+     * raised to match) and its wc_product_meta_lookup row (product_id and sku replaced), in a few multi-row
+     * statements, so the rows are the ones WooCommerce writes on either stack, at the speed of SQL. Ids are
+     * consecutive. Locations are the location plugin's terms (taxonomy mulopimfwc_store_location), made by hand.
+     * Returns ['products' => [id...], 'skus' => [...], 'locations' => [term_id => slug], 'template' => id].
      */
     public function seedStore(string $tag, int $n, int $m, int $stock = 10, array $skuOverride = []): array
     {
+        $tpl = $this->template($stock);
         $db = $this->root();
-        $db->query('SET SESSION foreign_key_checks = 0, unique_checks = 0');
+        $postRow = $this->assoc("SELECT * FROM wp_posts WHERE ID = $tpl")[0] ?? null;
+        if ($postRow === null) {
+            throw new \RuntimeException("template product $tpl is gone");
+        }
+        $metaRows = $this->rows("SELECT meta_key, meta_value FROM wp_postmeta WHERE post_id = $tpl AND meta_key NOT IN ('_edit_lock', '_edit_last') ORDER BY meta_id");
+        $terms = $this->rows("SELECT term_taxonomy_id, term_order FROM wp_term_relationships WHERE object_id = $tpl");
+        $lookupRow = $this->assoc("SELECT * FROM wp_wc_product_meta_lookup WHERE product_id = $tpl")[0] ?? null;
         $first = (int) $this->one('SELECT COALESCE(MAX(ID), 0) FROM wp_posts') + 1;
-        $first = (int) (ceil($first / 1000) * 1000) + 1;
-        $now = gmdate('Y-m-d H:i:s', time() - 86400);
         $ids = [];
         $skus = [];
         $posts = [];
         $meta = [];
+        $rels = [];
         $lookup = [];
+        $tuple = fn (array $row): string => '(' . implode(', ', array_map(fn ($v) => $v === null ? 'NULL' : $this->lit((string) $v), $row)) . ')';
         for ($i = 0; $i < $n; $i++) {
             $id = $first + $i;
             $sku = $skuOverride[$i] ?? sprintf('%s-%05d', $tag, $i);
             $ids[] = $id;
             $skus[] = $sku;
             $name = strtolower($tag) . '-p' . $i;
-            $posts[] = "($id, 1, '$now', '$now', '', '$name', '', 'publish', 'closed', 'closed', '', '$name', '', '', '$now', '$now', '', 0, '', 0, 'product', '', 0)";
-            foreach ([
-                '_sku' => $sku, '_manage_stock' => 'yes', '_stock' => (string) $stock, '_stock_status' => $stock > 0 ? 'instock' : 'outofstock',
-                '_backorders' => 'no', '_regular_price' => '100', '_price' => '100',
-            ] as $k => $v) {
-                $meta[] = "($id, " . $this->lit($k) . ', ' . $this->lit($v) . ')';
+            $posts[] = $tuple(['ID' => $id, 'post_title' => "$tag product $i", 'post_name' => $name, 'guid' => $this->url . "/?post_type=product&p=$id"] + $postRow);
+            foreach ($metaRows as [$k, $v]) {
+                $meta[] = "($id, " . $this->lit($k) . ', ' . $this->lit($k === '_sku' ? $sku : (string) $v) . ')';
             }
-            $lookup[] = "($id, " . $this->lit($sku) . ", $stock, '" . ($stock > 0 ? 'instock' : 'outofstock') . "')";
+            foreach ($terms as [$tt, $order]) {
+                $rels[] = "($id, " . (int) $tt . ', ' . (int) $order . ')';
+            }
+            if ($lookupRow !== null) {
+                $lookup[] = $tuple(['product_id' => $id, 'sku' => $sku] + $lookupRow);
+            }
         }
+        $cols = fn (array $row): string => '(`' . implode('`, `', array_keys($row)) . '`)';
+        $db->begin_transaction();
         foreach (array_chunk($posts, 2000) as $c) {
-            $db->query('INSERT INTO wp_posts (ID, post_author, post_date, post_date_gmt, post_content, post_title, post_excerpt, post_status, comment_status, ping_status, post_password, post_name, to_ping, pinged, post_modified, post_modified_gmt, post_content_filtered, post_parent, guid, menu_order, post_type, post_mime_type, comment_count) VALUES ' . implode(',', $c));
+            $db->query('INSERT INTO wp_posts ' . $cols(['ID' => 0, 'post_title' => 0, 'post_name' => 0, 'guid' => 0] + $postRow) . ' VALUES ' . implode(',', $c));
         }
-        foreach (array_chunk($meta, 5000) as $c) {
+        foreach (array_chunk($meta, 10000) as $c) {
             $db->query('INSERT INTO wp_postmeta (post_id, meta_key, meta_value) VALUES ' . implode(',', $c));
         }
-        foreach (array_chunk($lookup, 5000) as $c) {
-            $db->query('INSERT INTO wp_wc_product_meta_lookup (product_id, sku, stock_quantity, stock_status) VALUES ' . implode(',', $c));
+        foreach (array_chunk($rels, 10000) as $c) {
+            $db->query('INSERT INTO wp_term_relationships (object_id, term_taxonomy_id, term_order) VALUES ' . implode(',', $c));
         }
-        // product_type simple
-        $simpleTt = (int) $this->one("SELECT tt.term_taxonomy_id FROM wp_term_taxonomy tt JOIN wp_terms t ON t.term_id = tt.term_id WHERE tt.taxonomy = 'product_type' AND t.slug = 'simple'");
-        if ($simpleTt > 0) {
-            foreach (array_chunk($ids, 5000) as $c) {
-                $db->query('INSERT INTO wp_term_relationships (object_id, term_taxonomy_id) VALUES ' . implode(',', array_map(fn ($id) => "($id, $simpleTt)", $c)));
+        foreach ($terms as [$tt]) {
+            $db->query("UPDATE wp_term_taxonomy SET count = count + $n WHERE term_taxonomy_id = " . (int) $tt);
+        }
+        if ($lookupRow !== null) {
+            foreach (array_chunk($lookup, 5000) as $c) {
+                $db->query('INSERT INTO wp_wc_product_meta_lookup ' . $cols(['product_id' => 0, 'sku' => 0] + $lookupRow) . ' VALUES ' . implode(',', $c));
             }
         }
         $locations = [];
@@ -430,8 +468,56 @@ final class Site
             $db->query("INSERT INTO wp_term_taxonomy (term_id, taxonomy, description, parent, count) VALUES ($tid, 'mulopimfwc_store_location', '', 0, 0)");
             $locations[$tid] = $slug;
         }
-        $db->query('SET SESSION foreign_key_checks = 1, unique_checks = 1');
-        return ['products' => $ids, 'skus' => $skus, 'locations' => $locations];
+        $db->commit();
+        return ['products' => $ids, 'skus' => $skus, 'locations' => $locations, 'template' => $tpl];
+    }
+
+    /**
+     * WooCommerce's view of $posts against their meta: the wc_product_meta_lookup row's stock_quantity and
+     * stock_status equal `_stock` and `_stock_status`, and the product_visibility term `outofstock` is set exactly
+     * when `_stock_status` is outofstock. $skipQty: posts whose stock_quantity is not compared. Failure strings.
+     */
+    public function wcView(array $posts, array $skipQty = []): array
+    {
+        if (!$posts) {
+            return [];
+        }
+        $in = implode(',', array_map('intval', $posts));
+        $f = [];
+        $m = $this->meta($posts, ['_stock', '_stock_status']);
+        $lk = [];
+        foreach ($this->rows("SELECT product_id, stock_quantity, stock_status FROM wp_wc_product_meta_lookup WHERE product_id IN ($in)") as [$p, $q, $ss]) {
+            $lk[(int) $p] = [$q, $ss];
+        }
+        $oos = [];
+        foreach ($this->rows("SELECT tr.object_id FROM wp_term_relationships tr JOIN wp_term_taxonomy tt ON tt.term_taxonomy_id = tr.term_taxonomy_id JOIN wp_terms t ON t.term_id = tt.term_id
+            WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' AND tr.object_id IN ($in)") as [$p]) {
+            $oos[(int) $p] = true;
+        }
+        $skip = array_fill_keys($skipQty, true);
+        foreach ($posts as $p) {
+            Stats::$rowsChecked += 2;
+            $stock = $m[$p]['_stock'] ?? [];
+            $status = $m[$p]['_stock_status'] ?? [];
+            if (count($stock) !== 1 || count($status) !== 1) {
+                $f[] = "post $p: " . count($stock) . ' _stock rows, ' . count($status) . ' _stock_status rows';
+                continue;
+            }
+            if (!isset($lk[$p])) {
+                $f[] = "post $p: no wc_product_meta_lookup row";
+                continue;
+            }
+            if (!isset($skip[$p]) && (float) $lk[$p][0] !== (float) $stock[0]) {
+                $f[] = "post $p: lookup stock_quantity {$lk[$p][0]} != _stock {$stock[0]}";
+            }
+            if ($lk[$p][1] !== $status[0]) {
+                $f[] = "post $p: lookup stock_status {$lk[$p][1]} != _stock_status {$status[0]}";
+            }
+            if (isset($oos[$p]) !== ($status[0] === 'outofstock')) {
+                $f[] = "post $p: _stock_status {$status[0]} but the outofstock visibility term is " . (isset($oos[$p]) ? 'set' : 'not set');
+            }
+        }
+        return count($f) > 10 ? array_merge(array_slice($f, 0, 10), [(count($f) - 10) . ' more WooCommerce view mismatches']) : $f;
     }
 
     /**

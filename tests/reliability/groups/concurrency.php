@@ -138,6 +138,7 @@ function test_concurrency(Site $s, array $P, bool $php = false): array
             $f[] = "post $p: lookup stock_quantity " . json_encode($lookup[$p] ?? null) . " != $v";
         }
     }
+    array_push($f, ...$s->wcView($st['products']));
     $deadlocks = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_DEADLOCKS'") - $deadlocks0;
     $lockwaits = (int) $s->one("SELECT VARIABLE_VALUE FROM information_schema.GLOBAL_STATUS WHERE VARIABLE_NAME = 'INNODB_ROW_LOCK_WAITS'") - $lockwaits0;
     Stats::measure('concurrency server side [' . ($php ? 'php' : 'native') . ']', "$lockwaits row lock waits, $deadlocks deadlocks (retried inside the engine; none reached a client)");
@@ -187,13 +188,21 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
 
     $s->q('DROP TABLE IF EXISTS rel_stock_audit');
     $s->q('CREATE TABLE rel_stock_audit (id BIGINT AUTO_INCREMENT PRIMARY KEY, post_id BIGINT, op CHAR(1), old_value LONGTEXT, new_value LONGTEXT, who VARCHAR(200)) ENGINE=InnoDB');
+    // who: WooCommerce's decrement process names itself (@rel_who), the statement client is root, the sync the site's user.
+    $who = 'COALESCE(@rel_who, USER())';
     $cond = "NEW.meta_key = '_stock' AND NEW.post_id BETWEEN $min AND $max";
-    $s->q("CREATE TRIGGER rel_audit_u AFTER UPDATE ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'u', OLD.meta_value, NEW.meta_value, USER()); END IF");
-    $s->q("CREATE TRIGGER rel_audit_i AFTER INSERT ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'i', NULL, NEW.meta_value, USER()); END IF");
+    $s->q("CREATE TRIGGER rel_audit_u AFTER UPDATE ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'u', OLD.meta_value, NEW.meta_value, $who); END IF");
+    $s->q("CREATE TRIGGER rel_audit_i AFTER INSERT ON wp_postmeta FOR EACH ROW IF $cond THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (NEW.post_id, 'i', NULL, NEW.meta_value, $who); END IF");
     $condOld = "OLD.meta_key = '_stock' AND OLD.post_id BETWEEN $min AND $max";
-    $s->q("CREATE TRIGGER rel_audit_d AFTER DELETE ON wp_postmeta FOR EACH ROW IF $condOld THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (OLD.post_id, 'd', OLD.meta_value, NULL, USER()); END IF");
+    $s->q("CREATE TRIGGER rel_audit_d AFTER DELETE ON wp_postmeta FOR EACH ROW IF $condOld THEN INSERT INTO rel_stock_audit (post_id, op, old_value, new_value, who) VALUES (OLD.post_id, 'd', OLD.meta_value, NULL, $who); END IF");
+    $isDec = fn (string $who): bool => $who === 'wc-decrement' || str_starts_with($who, 'root@');
+    $procs = [];
     try {
-        // The decrements, as a file of autocommit statements for one mysql client process.
+        // Two decrement clients at once. (1) WooCommerce itself: wc_update_product_stock($product, 1, 'decrease')
+        // in a process that loads the site's WordPress (site/rel-wc.php), what wc_reduce_stock_levels() runs per
+        // order line: the data store's UPDATE, the lookup row, the product save. (2) The data store's statement
+        // alone, at volume, from one `mariadb` client process: the text WooCommerce 7.9 and 10.5 send
+        // (update_product_stock(), operation 'decrease': `meta_value %+f` of -1), autocommit each.
         mt_srand(777);
         $dec = array_fill_keys($st['products'], 0);
         $sqlFile = tempnam(sys_get_temp_dir(), 'rel-dec');
@@ -201,13 +210,33 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
         for ($i = 0; $i < $P['dec_statements']; $i++) {
             $p = $st['products'][mt_rand(0, $n - 1)];
             $dec[$p]++;
-            fwrite($fh, "UPDATE wp_postmeta SET meta_value = meta_value - 1 WHERE post_id = $p AND meta_key = '_stock';\n");
+            fwrite($fh, "UPDATE wp_postmeta SET meta_value = meta_value -1.000000 WHERE post_id = $p AND meta_key='_stock';\n");
         }
         fclose($fh);
+        $wcIds = [];
+        for ($i = 0; $i < $P['dec_wc']; $i++) {
+            $p = $st['products'][mt_rand(0, $n - 1)];
+            $dec[$p]++;
+            $wcIds[] = $p;
+        }
+        $wcFile = tempnam(sys_get_temp_dir(), 'rel-wcdec');
+        file_put_contents($wcFile, implode("\n", $wcIds) . "\n");
+        $wcOut = $wcFile . '.out';
         $errFile = $sqlFile . '.err';
+        $totalDec = $P['dec_statements'] + $P['dec_wc'];
         $cmd = 'exec mariadb --no-defaults --protocol=socket --socket=' . escapeshellarg($s->env['E2E_DB_SOCKET'])
             . ' -uroot --batch --force ' . escapeshellarg($s->db) . ' < ' . escapeshellarg($sqlFile) . ' 2> ' . escapeshellarg($errFile);
-        $proc = proc_open($cmd, [1 => ['file', '/dev/null', 'w']], $pipes);
+        $procs['sql'] = proc_open($cmd, [1 => ['file', '/dev/null', 'w']], $pipes);
+        $procs['wc'] = proc_open('exec php ' . escapeshellarg(dirname(__DIR__) . '/site/rel-wc.php') . ' ' . escapeshellarg($s->env['E2E_WP_DIR']) . ' decrement '
+            . escapeshellarg($wcFile) . ' ' . escapeshellarg($wcOut), [1 => ['file', $wcOut . '.log', 'w'], 2 => ['file', $wcOut . '.log', 'a']], $pipes);
+        $anyRunning = function () use (&$procs): bool {
+            foreach ($procs as $pr) {
+                if (proc_running($pr)) {
+                    return true;
+                }
+            }
+            return false;
+        };
         $tDec = microtime(true);
 
         // Syncs while the decrements run: A at the non-primary location, B at the primary one.
@@ -219,11 +248,11 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
         $running = true;
         $tSync = microtime(true);
         run_multi(
-            function () use (&$sent, &$syncValues, &$freshOf, &$running, $P, $A, $B, $C, $primary, $other, $fresh, $proc, $tSync, $s, $php) {
+            function () use (&$sent, &$syncValues, &$freshOf, &$running, $P, $A, $B, $C, $primary, $other, $fresh, $anyRunning, $totalDec, $tSync, $s, $php) {
                 if ($sent >= $P['dec_max_syncs'] || microtime(true) - $tSync > $P['dec_seconds']) {
                     return null;
                 }
-                if (!proc_running($proc)) {
+                if (!$anyRunning()) {
                     $running = false;
                     return null;
                 }
@@ -232,7 +261,7 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 static $stopped = false;
                 if (!$stopped && microtime(true) - $lastCheck > 0.2) {
                     $lastCheck = microtime(true);
-                    $stopped = (int) $s->one("SELECT COUNT(*) FROM rel_stock_audit WHERE who LIKE 'root@%'") >= 0.8 * $P['dec_statements'];
+                    $stopped = (int) $s->one("SELECT COUNT(*) FROM rel_stock_audit WHERE who LIKE 'root@%' OR who = 'wc-decrement'") >= 0.8 * $totalDec;
                 }
                 if ($stopped) {
                     return null;
@@ -269,19 +298,27 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
         );
         // Let the decrements finish (bounded).
         $t = microtime(true);
-        while (proc_running($proc) && microtime(true) - $t < 120) {
+        while ($anyRunning() && microtime(true) - $t < 120) {
             usleep(50000);
         }
-        if (proc_running($proc)) {
-            proc_terminate($proc, 9);
-            $f[] = 'the decrement client did not finish within 120 s after the syncs';
+        $rcs = [];
+        foreach ($procs as $k => $pr) {
+            if (proc_running($pr)) {
+                proc_terminate($pr, 9);
+                $f[] = "the $k decrement client did not finish within 120 s after the syncs";
+            }
+            $rcs[$k] = proc_running($pr, true);
+            proc_close($pr);
         }
-        $rc = proc_running($proc, true);
-        proc_close($proc);
+        $procs = [];
+        $rc = $rcs['sql'];
         $err = trim((string) @file_get_contents($errFile));
         $lines = file($sqlFile, FILE_IGNORE_NEW_LINES);
-        @unlink($sqlFile);
-        @unlink($errFile);
+        $wcLines = is_file($wcOut) ? file($wcOut, FILE_IGNORE_NEW_LINES | FILE_SKIP_EMPTY_LINES) : [];
+        $wcLog = trim((string) @file_get_contents($wcOut . '.log'));
+        foreach ([$sqlFile, $errFile, $wcFile, $wcOut, $wcOut . '.log'] as $tmp) {
+            @unlink($tmp);
+        }
         // With --force the client goes on after a failed statement, as each WooCommerce order is on its own.
         // A failed decrement is one WooCommerce does not retry: the order's stock reduction is gone. Those are
         // reported by the second test (deadlock victims); the checks here count committed decrements only.
@@ -291,7 +328,7 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 $stmt = $lines[(int) $m[2] - 1] ?? '';
                 preg_match('/post_id = (\d+)/', $stmt, $pm);
                 $p = (int) ($pm[1] ?? 0);
-                $victims[] = ['code' => (int) $m[1], 'post' => $p];
+                $victims[] = ['code' => (int) $m[1], 'post' => $p, 'client' => 'sql'];
                 if (isset($dec[$p])) {
                     $dec[$p]--;
                 }
@@ -299,14 +336,39 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 $other[] = $line;
             }
         }
+        // WooCommerce's own path: a failed statement of wc_update_product_stock() (the decrement itself, or the
+        // lookup row / product save after it) is lost the same way.
+        $wcDone = null;
+        foreach ($wcLines as $line) {
+            $j = json_decode($line, true);
+            if (isset($j['done'])) {
+                $wcDone = $j;
+                continue;
+            }
+            $q = (string) ($j['query'] ?? '');
+            $isUpdate = str_contains($q, 'meta_value -1');
+            $code = preg_match('/deadlock/i', (string) ($j['error'] ?? '')) ? 1213 : (preg_match('/lock wait/i', (string) ($j['error'] ?? '')) ? 1205 : 0);
+            $victims[] = ['code' => $code, 'post' => (int) ($j['post'] ?? 0), 'client' => 'wc', 'what' => $isUpdate ? 'the decrement' : substr($q, 0, 50), 'error' => $j['error'] ?? ''];
+            if ($isUpdate && isset($dec[(int) $j['post']])) {
+                $dec[(int) $j['post']]--;
+            }
+        }
+        if ($wcDone === null || $wcDone['done'] !== count($wcIds)) {
+            $f[] = 'the WooCommerce decrement process did not finish its ' . count($wcIds) . " decrements (exit {$rcs['wc']}): " . substr($wcLog, 0, 300);
+        } elseif ($wcDone['connection'] !== $wcDone['first_connection']) {
+            $f[] = 'the WooCommerce decrement process reconnected, so its later writes are not attributed (connection ' . $wcDone['first_connection'] . ' -> ' . $wcDone['connection'] . ')';
+        }
+        if ($wcLog !== '') {
+            $f[] = 'the WooCommerce decrement process printed: ' . substr($wcLog, 0, 300);
+        }
         if ($other) {
             $f[] = "decrement client: exit $rc, stderr: " . substr(implode(' | ', $other), 0, 300);
         }
         if ($victims) {
-            Stats::note(sprintf('decrements: %d of %d WooCommerce-style decrements failed (error %s) while syncs ran', count($victims), $P['dec_statements'], implode('/', array_unique(array_column($victims, 'code')))));
+            Stats::note(sprintf('decrements: %d of %d decrement statements or wc_update_product_stock() calls failed (error %s) while syncs ran', count($victims), $totalDec, implode('/', array_unique(array_column($victims, 'code')))));
         }
-        Stats::$decrements += $P['dec_statements'];
-        Stats::measure('decrements [' . ($php ? 'php' : 'native') . ']', sprintf('%d decrements (%.1fs) raced %d syncs of %d items, %d of them first rows of a location (%d clients)', $P['dec_statements'], microtime(true) - $tDec, $sent, count($A) + count($B) + count($C), count($C), $P['dec_clients']));
+        Stats::$decrements += $totalDec;
+        Stats::measure('decrements [' . ($php ? 'php' : 'native') . ']', sprintf('%d decrements (%d wc_update_product_stock() calls + %d of its UPDATE statement, %.1fs) raced %d syncs of %d items, %d of them first rows of a location (%d clients)', $totalDec, $P['dec_wc'], $P['dec_statements'], microtime(true) - $tDec, $sent, count($A) + count($B) + count($C), count($C), $P['dec_clients']));
         if ($running && $sent >= $P['dec_max_syncs']) {
             Stats::note("decrements: the sync budget ({$P['dec_max_syncs']}) ran out before the decrements finished; the tail of the decrements ran alone");
         }
@@ -337,7 +399,7 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 $f[] = "A/C post $p (non-primary sync): _stock {$final[$p]} != $initial - {$dec[$p]} decrements = $want";
             }
             foreach ($audit[$p] ?? [] as [$op, $old, $new, $who]) {
-                if (!str_starts_with($who, 'root@')) {
+                if (!$isDec($who)) {
                     $f[] = "A/C post $p: the sync wrote _stock ($op $old -> $new by $who) though it syncs a non-primary location";
                     break;
                 }
@@ -359,7 +421,7 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 if ((float) $old !== (float) $prev) {
                     $f[] = "B post $p write #$e by $who: OLD $old but the previous committed value was $prev (a write from a stale read: lost update)";
                 }
-                if (str_starts_with($who, 'root@')) {
+                if ($isDec($who)) {
                     $decs++;
                     $since++;
                     if ((float) $new !== (float) $old - 1) {
@@ -404,6 +466,18 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
                 }
             }
         }
+        // WooCommerce's view: the lookup row follows `_stock` wherever the last write of `_stock` was a sync or
+        // WooCommerce's own decrement (both update the lookup row; the bare statement does not), status and
+        // visibility term everywhere.
+        $bare = [];
+        foreach ($st['products'] as $p) {
+            $chain = $audit[$p] ?? [];
+            $last = $chain ? $chain[count($chain) - 1] : null;
+            if ($last !== null && str_starts_with($last[3], 'root@')) {
+                $bare[] = $p;
+            }
+        }
+        array_push($f, ...$s->wcView($st['products'], $bare));
         Stats::$lost += $lost;
         if ($syncWrites === 0) {
             $f[] = 'no sync wrote the primary products\' _stock: the test did not race anything';
@@ -414,6 +488,12 @@ function test_decrements(Site $s, array $P, bool $php, ?array &$victims = null):
             $f = array_merge(array_slice($f, 0, 40), [(count($f) - 40) . ' more']);
         }
     } finally {
+        foreach ($procs as $pr) { // only when a check above threw
+            if (proc_running($pr)) {
+                proc_terminate($pr, 9);
+            }
+            proc_close($pr);
+        }
         $s->q('DROP TRIGGER IF EXISTS rel_audit_u');
         $s->q('DROP TRIGGER IF EXISTS rel_audit_i');
         $s->q('DROP TRIGGER IF EXISTS rel_audit_d');
