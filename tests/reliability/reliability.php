@@ -46,7 +46,7 @@ $P = $SOAK ? [
     'kill_runs' => 3,
 ] : [
     'conc_clients' => 8, 'conc_rounds' => 6, 'conc_products' => 12, 'conc_locations' => 3,
-    'dec_products' => 24, 'dec_statements' => 900, 'dec_wc' => 200, 'dec_max_syncs' => 400, 'dec_clients' => 4, 'dec_seconds' => 60,
+    'dec_products' => 24, 'dec_statements' => 700, 'dec_wc' => 150, 'dec_max_syncs' => 400, 'dec_clients' => 4, 'dec_seconds' => 60,
     'kill_runs' => 2,
 ];
 $groups = $opts['groups'] !== null ? explode(',', $opts['groups'])

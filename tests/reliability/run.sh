@@ -64,12 +64,17 @@ export MULOPIMFWC_EXT="$SO"
 
 STARTED_MAIN_DB=0
 SITES=()
+stop_sites() { # NAME...: in parallel (each stop waits for its php-fpm and nginx to quit)
+    local n pids=()
+    for n in "$@"; do
+        MULOPIMFWC_E2E_DIR="$SITES_DIR" "$SITE_SH" stop "$n" >>"$LOG" 2>&1 &
+        pids+=($!)
+    done
+    for n in "${pids[@]}"; do wait "$n" || true; done
+}
 cleanup() {
     if [ "${MULOPIMFWC_REL_KEEP:-0}" != 1 ]; then
-        local n
-        for n in "${SITES[@]}"; do
-            MULOPIMFWC_E2E_DIR="$SITES_DIR" "$SITE_SH" stop "$n" >>"$LOG" 2>&1 || true
-        done
+        stop_sites "${SITES[@]}"
         MULOPIMFWC_TEST_RUN_DIR="$DB2_DIR" MULOPIMFWC_TEST_DB_PORT="$DB2_PORT" "$MARIADB_SH" stop >>"$LOG" 2>&1 || true
         if [ "$STARTED_MAIN_DB" = 1 ]; then "$MARIADB_SH" stop >>"$LOG" 2>&1 || true; fi
     fi
@@ -170,6 +175,7 @@ for stack in $STACKS; do
     : >"$out/run.log"
     php -d memory_limit=2G "$REPO/tests/reliability/reliability.php" "${args[@]}" 2>&1 | tee -a "$LOG" "$out/run.log"
     secs=$(($(date +%s) - t0))
+    if [ "${MULOPIMFWC_REL_KEEP:-0}" != 1 ]; then stop_sites "$(site_name "$stack" main)" "$(site_name "$stack" down)" "$(site_name "$stack" dml)"; fi
     p=0 f=1 s=0
     line="$(grep -a '^RELIABILITY-COUNTS ' "$out/run.log" | tail -n 1)"
     if [[ "$line" =~ passed=([0-9]+)\ failed=([0-9]+)\ skipped=([0-9]+) ]]; then

@@ -185,6 +185,7 @@ function test_dml_only(Site $s): array
             $f[] = "post $p: _stock " . json_encode($m[$p]['_stock'] ?? null);
         }
     }
+    array_push($f, ...$s->wcView($st['products']));
     // The connection the engine used is the DML user's.
     $users = array_column($s->rows("SELECT DISTINCT USER FROM information_schema.PROCESSLIST WHERE DB = " . $s->lit($s->db) . " AND USER <> 'root'"), 0);
     if ($users !== [] && $users !== [$user]) {
