@@ -14,9 +14,10 @@ use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
 use crate::response;
 use crate::sql::{chunked, id_list, location_keys, push_str_lit, str_list, str_lit, Tables};
 use crate::store::{self, DbFailure, Session};
+use crate::timing::{Phase, Timings};
 use serde_json::Value;
 use std::collections::{BTreeMap, BTreeSet, HashMap};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 /// A SKU longer than this is not looked up (it is not found): no store has one, and a
 /// lookup must fit in one packet whatever a request sends.
@@ -36,15 +37,36 @@ const ATTEMPTS: u32 = 4;
 
 /// Entry point for a raw JSON body.
 pub fn run_json(body: &[u8], opts: &EngineOptions) -> Result<Value, EngineError> {
-    run_body(request::parse_body(body)?, opts)
+    let started = Instant::now();
+    let mut clock = Timings::default();
+    let body = clock.time(Phase::Parse, || request::parse_body(body))?;
+    run_body(body, opts, started, clock)
 }
 
 /// Entry point for an already decoded body (PHP arrays).
 pub fn run_value(body: Value, opts: &EngineOptions) -> Result<Value, EngineError> {
-    run_body(request::body_of(body)?, opts)
+    run_value_since(body, opts, Instant::now())
 }
 
-fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineError> {
+/// `run_value` for a body whose decoding started at `started` (that time counts as `parse`).
+pub fn run_value_since(
+    body: Value,
+    opts: &EngineOptions,
+    started: Instant,
+) -> Result<Value, EngineError> {
+    let mut clock = Timings::default();
+    let body = request::body_of(body);
+    clock.add(Phase::Parse, started);
+    run_body(body?, opts, started, clock)
+}
+
+/// Runs a parsed body; `started` is when the call began, `clock` has the parse's time.
+fn run_body(
+    body: request::Body,
+    opts: &EngineOptions,
+    started: Instant,
+    mut clock: Timings,
+) -> Result<Value, EngineError> {
     let dry_run = opts.dry_run || body.dry_run;
     if body.items.len() > opts.max_items {
         return Err(EngineError::TooManyItems {
@@ -67,6 +89,7 @@ fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineEr
             order,
             &mut items,
             &mut prepared,
+            &mut clock,
         ) {
             Ok((report, p)) => {
                 let stats = response::Stats {
@@ -74,9 +97,12 @@ fn run_body(body: request::Body, opts: &EngineOptions) -> Result<Value, EngineEr
                     attempts: attempt,
                 };
                 store::checkin(&opts.db, session);
-                let out = response::build(&report, &p.identifiers, stats, dry_run);
+                let mut out = response::build(&report, &p.identifiers, stats, dry_run);
                 drop((report, prepared));
                 store::release_memory();
+                if let Some(map) = out.as_object_mut() {
+                    map.insert("timings".into(), clock.to_json(started.elapsed()));
+                }
                 return Ok(out);
             }
             Err(failure) => {
@@ -118,12 +144,14 @@ fn attempt_once<'p>(
     order: Order,
     items: &mut Option<Vec<Value>>,
     prepared: &'p mut Option<Prepared>,
+    clock: &mut Timings,
 ) -> Result<(Report, &'p Prepared), DbFailure> {
     let t = Tables::new(&opts.table_prefix);
     let p = match prepared {
         Some(p) => p,
         None => {
-            let site = read_site(s, &t, opts)?;
+            let site = clock.time(Phase::Resolve, || read_site(s, &t, opts))?;
+            let validating = Instant::now();
             let raw = items.take().unwrap_or_default();
             let fields = raw
                 .iter()
@@ -131,6 +159,7 @@ fn attempt_once<'p>(
                 .collect();
             let identifiers = raw.iter().map(request::identifiers).collect();
             drop(raw);
+            clock.add(Phase::Parse, validating);
             prepared.insert(Prepared {
                 site,
                 fields,
@@ -146,6 +175,7 @@ fn attempt_once<'p>(
         dry_run,
         order,
         opts.report_meta_writes,
+        clock,
     )?;
     Ok((report, p))
 }
@@ -668,6 +698,8 @@ fn read_snapshot(
     Ok(snap)
 }
 
+// One attempt's inputs and its clock; grouping them in a struct would name nothing new.
+#[allow(clippy::too_many_arguments)]
 fn sync_once(
     s: &mut Session,
     t: &Tables,
@@ -676,22 +708,28 @@ fn sync_once(
     dry_run: bool,
     order: Order,
     report_writes: bool,
+    clock: &mut Timings,
 ) -> Result<Report, DbFailure> {
+    let resolving = Instant::now();
     let lookups = lookup(s, t, fields)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
         .iter()
         .map(|f| f.clone().and_then(|f| lookups.resolve(f)))
         .collect();
+    clock.add(Phase::Resolve, resolving);
 
+    let reading = Instant::now();
     s.exec("START TRANSACTION")?;
-    let mut snap = read_snapshot(s, t, &resolved, site.has_lookup)?;
+    let snap = read_snapshot(s, t, &resolved, site.has_lookup);
+    clock.add(Phase::Read, reading);
+    let mut snap = snap?;
     let settings = Settings {
         primary: site.primary,
         threshold: site.threshold,
     };
-    let first = plan::build(&resolved, &snap, settings);
+    let first = clock.time(Phase::Plan, || plan::build(&resolved, &snap, settings));
     if dry_run {
-        s.exec("ROLLBACK")?;
+        clock.time(Phase::Write, || s.exec("ROLLBACK"))?;
         let mut report = Report::of(first, 0);
         // Nothing was written.
         report.meta_log = report_writes.then(Vec::new);
@@ -710,16 +748,22 @@ fn sync_once(
         .iter()
         .map(|w| (w.post_id, w.key.clone()))
         .collect();
-    insert_and_lock(s, t, &resolved, &mut snap, &new_rows, order)?;
+    clock.time(Phase::Lock, || {
+        insert_and_lock(s, t, &resolved, &mut snap, &new_rows, order)
+    })?;
     drop(new_rows);
     drop(first);
+    let planning = Instant::now();
     let plan = plan::build_after_inserts(&resolved, &snap, settings, &fresh);
     let mut report = Report::of(plan, fresh.len());
-    let late = write(s, t, site, &mut report, report_writes.then_some(&snap))?;
-    if let Some(late) = late {
+    clock.add(Phase::Plan, planning);
+    let writing = Instant::now();
+    let late = write(s, t, site, &mut report, report_writes.then_some(&snap));
+    clock.add(Phase::Write, writing);
+    if let Some(late) = late? {
         report.meta_log = Some(meta_log::build(&snap, &fresh, &report.plan, late));
     }
-    s.exec("COMMIT")?;
+    clock.time(Phase::Write, || s.exec("COMMIT"))?;
     Ok(report)
 }
 

@@ -3,7 +3,7 @@
 //! Where things are: `request` (parsing, field validation), `price` (integers and exact
 //! decimals), `slug` (WordPress's slug sanitizing), `resolve` (which product and location an
 //! item names), `plan` (which rows change), `sql` (SQL text), `store` (the connection),
-//! `engine` (the order of it all), `export` (the inventory export), `response` (the result), `meta_log` (the rows
+//! `engine` (the order of it all), `timing` (the clock per phase), `export` (the inventory export), `response` (the result), `meta_log` (the rows
 //! written, when asked), `error`, `options`, and `php`, the
 //! only module that touches Zend.
 
@@ -20,6 +20,7 @@ pub mod response;
 pub mod slug;
 pub mod sql;
 pub mod store;
+pub mod timing;
 
 #[cfg(not(test))]
 pub mod php;
