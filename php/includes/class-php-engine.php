@@ -73,6 +73,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	const MAX_JSON_DEPTH    = 128;
 
 	/**
+	 * The phases of a request, as the result's `timings` names them (tests/contract/README.md, "timings").
+	 */
+	const PHASES = array( 'parse', 'resolve', 'lock', 'read', 'plan', 'write' );
+
+	/**
 	 * Item error messages by code (the contract's wording; translated where WordPress translates).
 	 *
 	 * @var array
@@ -157,6 +162,20 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $fresh_from = 0;
 
 	/**
+	 * Seconds spent per phase in the current run (summed over attempts).
+	 *
+	 * @var array
+	 */
+	private $clock = array();
+
+	/**
+	 * The last run's `timings` (milliseconds per phase and `total`), also after a whole-request error.
+	 *
+	 * @var array|null
+	 */
+	private $last_timings = null;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
@@ -210,15 +229,22 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return array|WP_Error The result array, or a WP_Error for a whole-request error.
 	 */
 	public function run( $payload, $options = array() ) {
-		$this->query_count = 0;
-		$this->opts        = is_array( $options ) ? $options : array();
-		$this->body_dry    = false;
+		$started            = microtime( true );
+		$this->query_count  = 0;
+		$this->opts         = is_array( $options ) ? $options : array();
+		$this->body_dry     = false;
+		$this->clock        = array_fill_keys( self::PHASES, 0.0 );
+		$this->last_timings = null;
 		try {
-			$items = $this->decode_payload( $payload );
+			try {
+				$items = $this->decode_payload( $payload );
+			} finally {
+				$this->lap( 'parse', $started );
+			}
 			if ( $this->body_dry ) {
 				$this->opts['dry_run'] = true;
 			}
-			$max   = isset( $this->opts['max_items'] ) ? (int) $this->opts['max_items'] : 100000;
+			$max = isset( $this->opts['max_items'] ) ? (int) $this->opts['max_items'] : 100000;
 			if ( $max > 0 && count( $items ) > $max ) {
 				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
 					'too_many_items',
@@ -230,10 +256,56 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					400
 				);
 			}
-			return $this->sync( $items );
+			$result             = $this->sync( $items );
+			$this->last_timings = $this->timings_since( $started );
+			$result['timings']  = $this->last_timings;
+			return $result;
 		} catch ( Mulopimfwc_Bulk_Sync_Request_Exception $e ) {
+			$this->last_timings = $this->timings_since( $started );
 			return new WP_Error( $e->error_code, $e->getMessage(), array( 'status' => $e->getCode() ) );
 		}
+	}
+
+	/**
+	 * The last run's `timings`: milliseconds per phase and `total`, also after a whole-request error (the phases
+	 * that did not run are 0). Null before any run.
+	 *
+	 * @return array|null
+	 */
+	public function timings() {
+		return $this->last_timings;
+	}
+
+	/**
+	 * Add the time since `$since` to a phase.
+	 *
+	 * @param string $phase One of PHASES.
+	 * @param float  $since microtime( true ) at the phase's start.
+	 * @return float Now (microtime( true )).
+	 */
+	private function lap( $phase, $since ) {
+		$now                    = microtime( true );
+		$this->clock[ $phase ] += max( 0.0, $now - $since );
+		return $now;
+	}
+
+	/**
+	 * The phases in milliseconds (rounded down to the microsecond) and `total`, the time since `$started` (rounded
+	 * up, never below the phases' sum), as the native engine reports them (src/timing.rs).
+	 *
+	 * @param float $started microtime( true ) at the start of the run.
+	 * @return array
+	 */
+	private function timings_since( $started ) {
+		$out = array();
+		$sum = 0.0;
+		foreach ( self::PHASES as $phase ) {
+			$ms            = floor( $this->clock[ $phase ] * 1000000 ) / 1000;
+			$out[ $phase ] = (float) $ms;
+			$sum          += $this->clock[ $phase ];
+		}
+		$out['total'] = (float) ( ceil( max( microtime( true ) - $started, $sum ) * 1000000 ) / 1000 );
+		return $out;
 	}
 
 	/*
@@ -940,10 +1012,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			'lookup'   => $prefix . 'wc_product_meta_lookup',
 		);
 
-		$sep = (string) $this->setting( 'price_decimal_sep', 'woocommerce_price_decimal_sep', '.' );
+		$mark = microtime( true );
+		$sep  = (string) $this->setting( 'price_decimal_sep', 'woocommerce_price_decimal_sep', '.' );
 		if ( '' === $sep ) {
 			$sep = '.';
 		}
+		$mark = $this->lap( 'resolve', $mark );
 
 		$this->raw_items = array_values( $raw_items );
 
@@ -958,6 +1032,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$items[ $i + 1 ] = $v;
 			}
 		}
+		$this->lap( 'parse', $mark );
 
 		$attempt            = 0;
 		$this->post_by_post = false;
@@ -1049,6 +1124,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 2006 );
 		}
 
+		$mark = microtime( true );
 		$this->tune_session();
 		// READ COMMITTED for this transaction only (WordPress's own session keeps its level): reads see the latest
 		// committed rows, and locking reads take no gap locks, which would block the inserts of concurrent writers.
@@ -1111,6 +1187,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$it['location'] = $lid;
 			$resolved[ $n ] = $it;
 		}
+		$this->lap( 'resolve', $mark );
 
 		$changed       = array();
 		$stock_changes = array();
@@ -1125,10 +1202,15 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			list( $changed, $stock_changes, $counts, $meta_writes ) = $this->plan_and_write( $resolved, $posts, $errors );
 		}
 
-		if ( ! empty( $this->opts['dry_run'] ) ) {
-			$this->sql( 'ROLLBACK' );
-		} else {
-			$this->sql( 'COMMIT' );
+		$mark = microtime( true );
+		try {
+			if ( ! empty( $this->opts['dry_run'] ) ) {
+				$this->sql( 'ROLLBACK' );
+			} else {
+				$this->sql( 'COMMIT' );
+			}
+		} finally {
+			$this->lap( 'write', $mark );
 		}
 
 		ksort( $errors );
@@ -1308,6 +1390,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 		$lock_ids = array_keys( $targets + $parents );
 		sort( $lock_ids, SORT_NUMERIC );
+		$mark = microtime( true );
 
 		// 3. Lock the affected products (sorted ids: concurrent syncs queue instead of deadlocking).
 		$parent_rows = $this->select_chunked(
@@ -1359,9 +1442,14 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
 		// 5. Plan on the rows as read (a plain read: with the products locked, the latest committed values).
 		$given = $errors;
-		list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts, $key_loc, $wanted );
-		$plan                    = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
-		$rows                    = $this->meta_rows( $plan['new'], $meta );
+		try {
+			list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts, $key_loc, $wanted );
+		} finally {
+			$mark = $this->lap( 'read', $mark );
+		}
+		$plan = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
+		$rows = $this->meta_rows( $plan['new'], $meta );
+		$mark = $this->lap( 'plan', $mark );
 		if ( ! empty( $this->opts['dry_run'] ) ) {
 			return $this->planned( $plan, $rows, $report ? array() : null ); // A dry run writes nothing.
 		}
@@ -1372,14 +1460,23 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		// The first plan's structures are let go before the second is built (large requests: memory_limit).
 		$inserts = $rows['inserts'];
 		unset( $plan, $rows );
-		$this->insert_and_lock( $meta, $inserts );
-		$fresh = $this->read_fresh( $inserts ); // post => key => list of [meta_id, value]: the rows just inserted.
+		try {
+			$this->insert_and_lock( $meta, $inserts );
+			$fresh = $this->read_fresh( $inserts ); // post => key => list of [meta_id, value]: the rows just inserted.
+		} finally {
+			$mark = $this->lap( 'lock', $mark );
+		}
 		unset( $inserts );
 		$errors = $given;
 		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows   = $this->meta_rows( $plan['new'], $meta );
-		$final = $this->reconcile_fresh( $rows, $fresh );
-		$late  = $this->write( $plan['new'], $final, $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'], $report );
+		$final  = $this->reconcile_fresh( $rows, $fresh );
+		$mark   = $this->lap( 'plan', $mark );
+		try {
+			$late = $this->write( $plan['new'], $final, $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'], $report );
+		} finally {
+			$this->lap( 'write', $mark );
+		}
 		return $this->planned( $plan, $rows, $report ? $this->meta_log( $meta, $fresh, $final, $late ) : null );
 	}
 
