@@ -69,6 +69,12 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 	 *   - csv
 	 * ---
 	 *
+	 * [--timings]
+	 * : After the summary, print to STDERR how long each phase took, in milliseconds summed over the chunks: the
+	 * engine's parse, resolve, lock, read, plan and write, the plugin's follow-ons (caches, lookup tables and hooks
+	 * after each chunk, and the completion action) and the command's total. The same names as the REST routes'
+	 * Server-Timing header.
+	 *
 	 * ## EXAMPLES
 	 *
 	 *     # Sync from the ERP's export
@@ -81,12 +87,18 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 	 *     # Read the REST body from standard input
 	 *     $ cat body.json | wp mulopimfwc bulk-sync -
 	 *
+	 *     # Where the time goes
+	 *     $ wp mulopimfwc bulk-sync stock.csv --timings
+	 *
 	 * @subcommand bulk-sync
 	 *
 	 * @param array $args       Positional arguments.
 	 * @param array $assoc_args Options.
 	 */
 	public function bulk_sync( $args, $assoc_args ) {
+		$started    = microtime( true );
+		$timings    = array();
+		$print_time = ! empty( $assoc_args['timings'] );
 		$file       = isset( $args[0] ) ? (string) $args[0] : '-';
 		$chunk_size = self::chunk_size_option( $assoc_args );
 		if ( is_wp_error( $chunk_size ) ) {
@@ -157,11 +169,15 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 			// One chunk holding the whole JSON body: hand the engine the body itself, exactly as REST does.
 			$payload = ( 'json' === $input_format && 1 === count( $chunks ) ) ? $content : array( 'items' => $chunk );
 			$result  = $this->engine->run( $payload, $engine_arg, $context );
+			$timings = Mulopimfwc_Bulk_Sync_Engine::add_timings( $timings, (array) $this->engine->last_timings() );
 			if ( is_wp_error( $result ) ) {
 				$progress->finish();
 				if ( $offset > 0 && ! $dry_run ) {
 					// What the chunks before this one wrote stays written: listeners hear about it.
 					self::fire_completed( $totals, $file, $offset, true );
+				}
+				if ( $print_time ) {
+					self::print_timings( $timings, $started );
 				}
 				WP_CLI::error(
 					sprintf(
@@ -188,7 +204,9 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 		$progress->finish();
 
 		if ( ! $dry_run ) {
+			$follow_ons = microtime( true );
 			self::fire_completed( $totals, $file, $total, false );
+			$timings = Mulopimfwc_Bulk_Sync_Engine::add_timings( $timings, array( 'follow-ons' => ( microtime( true ) - $follow_ons ) * 1000 ) );
 		}
 
 		$summary = $totals['message'];
@@ -197,10 +215,39 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 		}
 		if ( $failures ) {
 			\WP_CLI\Utils\format_items( $format, $failures, array( 'item', 'code', 'field', 'message' ) );
+			if ( $print_time ) {
+				self::print_timings( $timings, $started );
+			}
 			WP_CLI::error( $summary );
 			return;
 		}
 		WP_CLI::success( $summary );
+		if ( $print_time ) {
+			self::print_timings( $timings, $started );
+		}
+	}
+
+	/**
+	 * --timings: each phase's milliseconds (summed over the chunks) on STDERR, one per line, in the order of the
+	 * Server-Timing header; `total` is the command's, from its start.
+	 *
+	 * @param array $timings Milliseconds by name (Mulopimfwc_Bulk_Sync_Engine::add_timings()).
+	 * @param float $started microtime( true ) when the command started.
+	 */
+	private static function print_timings( array $timings, $started ) {
+		$sum = 0.0;
+		foreach ( $timings as $name => $ms ) {
+			if ( 'total' !== $name ) {
+				$sum += (float) $ms;
+			}
+		}
+		$timings['total'] = max( $sum, ceil( ( microtime( true ) - $started ) * 1000000 ) / 1000 );
+		$lines            = array( __( 'Timings (milliseconds, summed over the chunks):', 'mulopimfwc-bulk-sync' ) );
+		foreach ( Mulopimfwc_Bulk_Sync_Engine::TIMING_NAMES as $name ) {
+			$ms      = isset( $timings[ $name ] ) ? (float) $timings[ $name ] : 0.0;
+			$lines[] = sprintf( '  %-11s %12.3F', $name, $ms );
+		}
+		fwrite( STDERR, implode( "\n", $lines ) . "\n" ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fwrite
 	}
 
 	/**

@@ -23,6 +23,18 @@ class Mulopimfwc_Bulk_Sync_Engine {
 	private $php_engine = null;
 
 	/**
+	 * The timings of the last run() (see last_timings()), null before one.
+	 *
+	 * @var array|null
+	 */
+	private $last_timings = null;
+
+	/**
+	 * The names of the timings, in order: the engines' phases, the plugin's follow-ons, the total.
+	 */
+	const TIMING_NAMES = array( 'parse', 'resolve', 'lock', 'read', 'plan', 'write', 'follow-ons', 'total' );
+
+	/**
 	 * Whether the native engine will run.
 	 *
 	 * @return bool
@@ -104,10 +116,14 @@ class Mulopimfwc_Bulk_Sync_Engine {
 	 * @param array        $context Plugin-level, never passed to the engines: 'source' => 'rest'|'cli'|'php'
 	 *                              (default 'php'), 'fire_completed' => bool (default true; false leaves the
 	 *                              `mulopimfwc_bulk_sync_completed` action to the caller, e.g. once per command).
-	 * @return array|WP_Error Result array (see tests/contract/README.md) or a whole-request error.
+	 * @return array|WP_Error Result array (see tests/contract/README.md) or a whole-request error. The result's
+	 *                        `timings` adds `follow-ons` (after_sync()) to the engine's phases, and `total` is
+	 *                        this call's (see last_timings()).
 	 */
 	public function run( $payload, $args = array(), $context = array() ) {
-		$args    = is_array( $args ) ? $args : array();
+		$started            = microtime( true );
+		$this->last_timings = null;
+		$args               = is_array( $args ) ? $args : array();
 		$context = array_merge(
 			array(
 				'source'         => 'php',
@@ -120,14 +136,97 @@ class Mulopimfwc_Bulk_Sync_Engine {
 		}
 		$result = $this->run_engine( $payload, $args );
 		if ( is_wp_error( $result ) || ! is_array( $result ) ) {
+			// The phases that ran, when the engine says (the PHP engine does; the native one throws, so: total only).
+			$engine             = ( ! $this->uses_native() && null !== $this->php_engine ) ? $this->php_engine->timings() : null;
+			$this->last_timings = self::timings_of( is_array( $engine ) ? $engine : array(), null, $started );
 			return $result;
 		}
 		if ( ! isset( $context['items'] ) && isset( $result['results']['success'], $result['results']['failed'] ) ) {
 			$context['items'] = (int) $result['results']['success'] + (int) $result['results']['failed'];
 		}
+		$follow_ons = microtime( true );
 		Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, $context );
+		$follow_ons = microtime( true ) - $follow_ons;
 		unset( $result['meta_writes'] );
+		$this->last_timings = self::timings_of( isset( $result['timings'] ) && is_array( $result['timings'] ) ? $result['timings'] : array(), $follow_ons, $started );
+		$result['timings']  = $this->last_timings;
 		return $result;
+	}
+
+	/**
+	 * The timings of the last run(), in milliseconds (floats), keys in TIMING_NAMES' order: the engine's phases
+	 * (`parse`, `resolve`, `lock`, `read`, `plan`, `write`; tests/contract/README.md), `follow-ons` (what the plugin
+	 * does after the engine: Mulopimfwc_Bulk_Sync_Cache::after_sync()) and `total` (the whole run() call). After a
+	 * whole-request error only what ran: the PHP engine's phases, no follow-ons, the total. Null before any run.
+	 *
+	 * @return array|null
+	 */
+	public function last_timings() {
+		return $this->last_timings;
+	}
+
+	/**
+	 * The engine's timings plus the follow-ons and this call's total.
+	 *
+	 * @param array      $engine     The engine's `timings` (milliseconds).
+	 * @param float|null $follow_ons Seconds of the follow-ons, null when none ran.
+	 * @param float      $started    microtime( true ) when run() started.
+	 * @return array
+	 */
+	private static function timings_of( array $engine, $follow_ons, $started ) {
+		$out = array();
+		$sum = 0.0;
+		foreach ( self::TIMING_NAMES as $name ) {
+			if ( 'total' !== $name && 'follow-ons' !== $name && isset( $engine[ $name ] ) && is_numeric( $engine[ $name ] ) ) {
+				$out[ $name ] = max( 0.0, (float) $engine[ $name ] );
+				$sum         += $out[ $name ];
+			}
+		}
+		if ( null !== $follow_ons ) {
+			$out['follow-ons'] = floor( max( 0.0, $follow_ons ) * 1000000 ) / 1000;
+			$sum              += $out['follow-ons'];
+		}
+		$out['total'] = max( $sum, ceil( ( microtime( true ) - $started ) * 1000000 ) / 1000 );
+		return $out;
+	}
+
+	/**
+	 * Timings as a `Server-Timing` header value: `parse;dur=1.234, resolve;dur=0.567, ..., total;dur=12.345`
+	 * (RFC 8673 / W3C Server Timing: `name;dur=milliseconds`, names in TIMING_NAMES' order).
+	 *
+	 * @param array $timings Milliseconds by name.
+	 * @return string
+	 */
+	public static function server_timing( array $timings ) {
+		$parts = array();
+		foreach ( self::TIMING_NAMES as $name ) {
+			if ( isset( $timings[ $name ] ) && is_numeric( $timings[ $name ] ) ) {
+				$parts[] = $name . ';dur=' . sprintf( '%.3F', max( 0.0, (float) $timings[ $name ] ) );
+			}
+		}
+		return implode( ', ', $parts );
+	}
+
+	/**
+	 * Add up timings (e.g. over the chunks of a WP-CLI run): each name's milliseconds summed.
+	 *
+	 * @param array $sum     Timings so far.
+	 * @param array $timings Timings to add.
+	 * @return array
+	 */
+	public static function add_timings( array $sum, array $timings ) {
+		foreach ( self::TIMING_NAMES as $name ) {
+			if ( isset( $timings[ $name ] ) && is_numeric( $timings[ $name ] ) ) {
+				$sum[ $name ] = ( isset( $sum[ $name ] ) ? $sum[ $name ] : 0.0 ) + (float) $timings[ $name ];
+			}
+		}
+		$ordered = array();
+		foreach ( self::TIMING_NAMES as $name ) {
+			if ( isset( $sum[ $name ] ) ) {
+				$ordered[ $name ] = $sum[ $name ];
+			}
+		}
+		return $ordered;
 	}
 
 	/**

@@ -47,6 +47,45 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), self::PRIORITY );
 		add_filter( 'rest_pre_dispatch', array( $this, 'authenticate_before_dispatch' ), -1000, 3 );
 		add_filter( 'rest_pre_serve_request', array( $this, 'serve_csv' ), 10, 4 );
+		add_filter( 'rest_post_dispatch', array( $this, 'add_server_timing' ), 10, 3 );
+	}
+
+	/**
+	 * A `Server-Timing` header on every response of the write routes (bulk-sync, inventory/update, the webhook;
+	 * dry runs and errors too) for which the engine ran: the engine's phases, the plugin's follow-ons and the
+	 * request's total (from PHP's request start), e.g.
+	 * `parse;dur=1.204, resolve;dur=3.010, lock;dur=0.802, read;dur=2.113, plan;dur=0.950, write;dur=4.377,
+	 * follow-ons;dur=12.480, total;dur=61.925` (milliseconds; see Mulopimfwc_Bulk_Sync_Engine::last_timings()).
+	 * A request the engine did not run for (refused, invalid before the engine, an idempotent replay) has none.
+	 *
+	 * @param WP_HTTP_Response|mixed $response Response (errors are converted before this filter).
+	 * @param WP_REST_Server         $server   Server.
+	 * @param WP_REST_Request        $request  Request.
+	 * @return WP_HTTP_Response|mixed
+	 */
+	public function add_server_timing( $response, $server, $request ) {
+		if ( ! ( $response instanceof WP_HTTP_Response ) || ! ( $request instanceof WP_REST_Request ) ) {
+			return $response;
+		}
+		$timings = $this->engine->last_timings();
+		if ( ! is_array( $timings ) ) {
+			return $response;
+		}
+		$route = strtolower( untrailingslashit( (string) $request->get_route() ) );
+		$ns    = '/' . self::REST_NAMESPACE;
+		if ( ! in_array( $route, array( strtolower( $ns . self::ROUTE ), strtolower( $ns . self::ROUTE_UPDATE ), strtolower( $ns . self::ROUTE_WEBHOOK ) ), true ) ) {
+			return $response;
+		}
+		// The request's total, from PHP's start of it (WordPress's own loading included).
+		$start = isset( $_SERVER['REQUEST_TIME_FLOAT'] ) ? (float) $_SERVER['REQUEST_TIME_FLOAT'] : 0.0;
+		if ( $start > 0 ) {
+			$request_ms = ceil( ( microtime( true ) - $start ) * 1000000 ) / 1000;
+			if ( $request_ms > 0 && $request_ms < 86400000 ) {
+				$timings['total'] = max( isset( $timings['total'] ) ? (float) $timings['total'] : 0.0, $request_ms );
+			}
+		}
+		$response->header( 'Server-Timing', Mulopimfwc_Bulk_Sync_Engine::server_timing( $timings ) );
+		return $response;
 	}
 
 	/**

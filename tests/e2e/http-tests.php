@@ -225,6 +225,78 @@ if ($want('basic')) {
         return $f;
     });
 
+    $run->test("Server-Timing header: every phase, durations >= 0 adding up to no more than total ($engine engine)", function () use ($prepare, $seedCase, $post, $json, $restoreSite) {
+        if ($seedCase === null) {
+            return ['seed example case not found'];
+        }
+        $names = ['parse', 'resolve', 'lock', 'read', 'plan', 'write', 'follow-ons', 'total'];
+        /** `name;dur=ms, ...` as name => ms, or a failure text. */
+        $parse = static function (?string $h): array|string {
+            if ($h === null || $h === '') {
+                return 'no Server-Timing header';
+            }
+            $out = [];
+            foreach (explode(',', $h) as $part) {
+                if (!preg_match('/^\s*([!#$%&\'*+.^_`|~0-9A-Za-z-]+);dur=([0-9]+(?:\.[0-9]+)?)\s*$/', $part, $m)) {
+                    return "not name;dur=ms: '$part' in '$h'";
+                }
+                $out[$m[1]] = (float) $m[2];
+            }
+            return $out;
+        };
+        $check = static function (string $what, array $r, int $status, array $want) use ($parse): array {
+            if ($r['status'] !== $status) {
+                return ["$what: status {$r['status']}, expected $status: {$r['body']}"];
+            }
+            $t = $parse($r['headers']['server-timing'] ?? null);
+            if (is_string($t)) {
+                return ["$what: $t"];
+            }
+            $f = [];
+            if (array_keys($t) !== $want) {
+                $f[] = "$what: names " . implode(',', array_keys($t)) . ', expected ' . implode(',', $want);
+            }
+            if (!isset($t['total'])) {
+                return array_merge($f, ["$what: no total"]);
+            }
+            $sum = array_sum(array_diff_key($t, ['total' => 0]));
+            if ($sum > $t['total'] + 0.0015) {
+                $f[] = "$what: phases add up to $sum > total {$t['total']} ({$r['headers']['server-timing']})";
+            }
+            if (isset($r['json']['timings'])) {
+                $f[] = "$what: timings in the JSON body";
+            }
+            return $f;
+        };
+        $p = $prepare($seedCase);
+        $key = ['X-API-Key' => 'ct-test-api-key-5f1c2a9e7d'];
+        $items = $p['case']['request']['items'];
+        $f = [];
+        try {
+            $f = array_merge($f, $check('bulk-sync', $post($json($p['case']['request']), $key), 200, $names));
+            $f = array_merge($f, $check('bulk-sync ?dry_run=1', $post($json($p['case']['request']), $key, null, '/?rest_route=/mulopimfwc/v1/inventory/bulk-sync&dry_run=1'), 200, $names));
+            $f = array_merge($f, $check('inventory/update', $post($json($items[0]), $key, null, '/wp-json/mulopimfwc/v1/inventory/update'), 200, $names));
+            $f = array_merge($f, $check('webhook', $post($json($items[0]), $key, null, '/wp-json/mulopimfwc/v1/webhook/inventory-update'), 200, $names));
+            $f = array_merge($f, $check('bulk-sync, item failed', $post('{"items":[{"sku":"NO-SUCH-SKU","location_slug":"main-store","stock":1}]}', $key), 200, $names));
+            // A whole-request error the engine answered (it parsed the body): the header still says how long it took.
+            $r = $post('{"items": 5}', $key);
+            $t = $parse($r['headers']['server-timing'] ?? null);
+            if ($r['status'] !== 400 || is_string($t) || !isset($t['total'])) {
+                $f[] = "invalid_data: status {$r['status']}, Server-Timing " . json_encode($r['headers']['server-timing'] ?? null);
+            } elseif (array_sum(array_diff_key($t, ['total' => 0])) > $t['total'] + 0.0015) {
+                $f[] = 'invalid_data: phases add up to more than total: ' . $r['headers']['server-timing'];
+            }
+            // Refused before the engine: nothing ran, no header.
+            $r = $post('{"items":[]}', ['X-API-Key' => 'wrong']);
+            if (isset($r['headers']['server-timing'])) {
+                $f[] = "refused request: Server-Timing {$r['headers']['server-timing']}";
+            }
+        } finally {
+            $restoreSite();
+        }
+        return $f;
+    });
+
     $run->test('/wp-json/... and ?rest_route=... both serve the route', function () use ($post, $siteKey, $ROUTE, $ROUTE_Q, $engine) {
         $f = [];
         foreach ([$ROUTE, $ROUTE_Q] as $route) {
