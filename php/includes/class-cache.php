@@ -1,10 +1,15 @@
 <?php
 /**
- * What follows a sync: caches invalidated, WooCommerce's attributes lookup table kept right, the hooks a product
- * save would have fired, and our own completion action.
+ * What follows a sync: caches invalidated, WooCommerce's transients and attributes lookup table kept right, the
+ * hooks a product save would have fired, and our own completion action.
  *
- * Everything here is set-based where WordPress allows it and independent of the size of the request: the rows
- * are primed into the object cache in chunks, then each post is cleaned and each product loaded from the cache.
+ * Set-based, so that the statements of a request do not depend on the number of products it changed (issue 11):
+ * the posts of a round are read with one query, cleaned, put back, and their meta and terms primed with one query
+ * each before any product is loaded or any hook fired, so that loading a product or reading its meta in a listener
+ * costs no statement; WooCommerce's transients (shop-wide and per product) are looked up with one query and the
+ * ones that exist deleted with one more; WooCommerce core's own listeners that do, per product, work whose effect
+ * is the same for every product are done once (see guard_listeners()). Rounds of chunk_size() posts bound the
+ * memory of a large request; a request of up to chunk_size() changed posts is one round.
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -12,14 +17,15 @@
 defined( 'ABSPATH' ) || exit;
 
 /**
- * Cache invalidation, lookup table and actions after a bulk sync.
+ * Cache invalidation, transients, lookup table and actions after a bulk sync.
  */
 class Mulopimfwc_Bulk_Sync_Cache {
 
 	/**
-	 * Posts read, cleaned and loaded per round (bounds the memory of a large request).
+	 * Posts read, cleaned and loaded per round (bounds the memory of a large request; each round costs a few
+	 * statements: posts, meta, terms, the lookup table).
 	 */
-	const CHUNK = 500;
+	const CHUNK = 10000;
 
 	/**
 	 * WooCommerce's transients named after a product id (wc_delete_product_transients(), ProductUtil).
@@ -37,6 +43,18 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	const META_HOOKS = array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' );
 
 	/**
+	 * The stock and save actions fired with a product object.
+	 */
+	const OBJECT_HOOKS = array(
+		'woocommerce_product_set_stock',
+		'woocommerce_variation_set_stock',
+		'woocommerce_product_set_stock_status',
+		'woocommerce_variation_set_stock_status',
+		'woocommerce_update_product',
+		'woocommerce_update_product_variation',
+	);
+
+	/**
 	 * Whether the attributes lookup table exists (null: not asked yet in this request).
 	 *
 	 * @var bool|null
@@ -44,13 +62,29 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	private static $attributes_lookup_exists = null;
 
 	/**
-	 * Posts per round of the follow-ons. Only memory depends on it, never what is cleaned or fired.
+	 * Existing per-product transients found by the lookup of this sync: product id => option names
+	 * (`_transient_...` and `_transient_timeout_...`) not deleted yet.
+	 *
+	 * @var array
+	 */
+	private static $found_transients = array();
+
+	/**
+	 * Products with a pending scheduled sale action (null: not asked yet in this sync).
+	 *
+	 * @var array|null
+	 */
+	private static $pending_sales = null;
+
+	/**
+	 * Posts per round of the follow-ons. Only memory and the number of rounds depend on it, never what is cleaned
+	 * or fired.
 	 *
 	 * @return int
 	 */
 	public static function chunk_size() {
 		/**
-		 * Filters how many posts the follow-ons of a sync read, clean and load at a time (default 500).
+		 * Filters how many posts the follow-ons of a sync read, clean and load at a time (default 10,000).
 		 *
 		 * @param int $size Posts per round.
 		 */
@@ -83,12 +117,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		}
 		$ids     = isset( $result['changed_product_ids'] ) ? array_map( 'absint', (array) $result['changed_product_ids'] ) : array();
 		$changes = isset( $result['stock_changes'] ) ? array_values( (array) $result['stock_changes'] ) : array();
+		$writes  = ! empty( $result['meta_writes'] ) ? (array) $result['meta_writes'] : array();
 
-		self::invalidate( $ids, $changes );
-		if ( ! empty( $result['meta_writes'] ) ) {
-			self::fire_meta_hooks( (array) $result['meta_writes'] );
-		}
-		self::fire_stock_actions( $changes );
+		self::follow_ons( $ids, $changes, $writes );
 
 		$fire = ! isset( $context['fire_completed'] ) || (bool) $context['fire_completed'];
 		if ( $fire ) {
@@ -107,72 +138,266 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	}
 
 	/**
-	 * Invalidate what WordPress and WooCommerce cache for the changed products, whatever their number.
-	 *
-	 * Mirrors what WooCommerce's product save leaves: clean_post_cache() of each post (post row, meta, terms, and
-	 * the hook WooCommerce 10.5's product object cache listens to), the product transients of the product and of
-	 * a variation's parent (wc_delete_product_transients()), the shop-wide product transients, the `product_{id}`
-	 * cache groups, the children stock status caches, the lookup row cache, the layered nav counts.
+	 * Invalidate what WordPress and WooCommerce cache for the changed products, whatever their number (no hook
+	 * fired but clean_post_cache's and WooCommerce's transient ones).
 	 *
 	 * @param int[] $ids           Changed post ids (variations and parents included).
 	 * @param array $stock_changes Stock changes (gives the parents of variations).
 	 */
 	public static function invalidate( array $ids, array $stock_changes = array() ) {
-		$ids = array_values( array_unique( array_filter( array_map( 'intval', $ids ) ) ) );
-		foreach ( $stock_changes as $change ) {
-			if ( ! empty( $change['product_id'] ) ) {
-				$ids[] = (int) $change['product_id'];
+		self::follow_ons( $ids, $stock_changes, array(), false );
+	}
+
+	/**
+	 * For the products whose WooCommerce stock or status changed: the caches, the attributes lookup table's
+	 * `in_stock`, and the actions WooCommerce's stock update and product save fire (see follow_ons()).
+	 *
+	 * @param array $stock_changes Engine's stock_changes.
+	 */
+	public static function fire_stock_actions( array $stock_changes ) {
+		self::follow_ons( array(), $stock_changes, array() );
+	}
+
+	/**
+	 * The follow-ons, round by round.
+	 *
+	 * Mirrors what WooCommerce's product save leaves: clean_post_cache() of each post (post row, meta, terms, and
+	 * the hook WooCommerce 10.5's product object cache listens to), the product transients of the product and of a
+	 * variation's parent and the shop-wide ones (wc_delete_product_transients()), the `product_{id}` cache groups,
+	 * the children stock status caches, the lookup row cache, the layered nav counts, the `outofstock` term; then
+	 * the meta API's hooks of the rows written and the stock and save actions with product objects that hold the
+	 * new values.
+	 *
+	 * @param int[] $ids     Changed post ids.
+	 * @param array $changes Engine's stock_changes.
+	 * @param array $writes  Engine's meta_writes.
+	 * @param bool  $fire    Whether to fire the meta, stock and save actions.
+	 */
+	private static function follow_ons( array $ids, array $changes, array $writes, $fire = true ) {
+		$queue   = array();
+		$parents = array();
+		foreach ( $ids as $id ) {
+			if ( (int) $id > 0 ) {
+				$queue[ (int) $id ] = true;
 			}
 		}
-		$ids = array_values( array_unique( $ids ) );
-		if ( ! $ids ) {
-			return;
-		}
-		$parents = array();
-		foreach ( $stock_changes as $change ) {
+		foreach ( $changes as $change ) {
+			if ( ! empty( $change['product_id'] ) ) {
+				$queue[ (int) $change['product_id'] ] = true;
+			}
 			if ( ! empty( $change['parent_id'] ) ) {
 				$parents[ (int) $change['parent_id'] ] = true;
 			}
 		}
+		$queue += $parents;
+		if ( ! $queue ) {
+			return;
+		}
+		$wc = function_exists( 'wc_get_product' );
 
-		// Post rows and meta: every post, in chunks. The rows are read fresh (post_modified moved) with one query
-		// per chunk, so that clean_post_cache()'s get_post() queries nothing; the parents of variations come with them.
-		foreach ( array_chunk( $ids, self::chunk_size() ) as $chunk ) {
+		// The stock changes to act on, by product, and what they will fire.
+		$acts        = array();
+		$will_update = false;
+		$will_status = false;
+		if ( $fire && $wc ) {
+			foreach ( self::without_parent_managed( $changes ) as $change ) {
+				$acts[ (int) $change['product_id'] ][] = $change;
+				$status_chg                            = self::status_changed( $change );
+				$will_status                           = $will_status || $status_chg;
+				$will_update                           = $will_update || $status_chg || self::stock_changed( $change );
+			}
+		}
+		$need_objects = $fire && $wc && $acts && (bool) has_filter( 'woocommerce_product_is_in_stock' );
+		foreach ( self::OBJECT_HOOKS as $hook ) {
+			$need_objects = $need_objects || ( $fire && $wc && $acts && has_action( $hook ) );
+		}
+		$meta_hooks = $fire && $writes && self::wants_meta_writes();
+
+		$guards = $wc ? self::guard_listeners(
+			array(
+				'woocommerce_update_product'            => $will_update,
+				'woocommerce_delete_product_transients' => (bool) has_action( 'woocommerce_delete_product_transients' ),
+				'woocommerce_product_set_stock_status'  => $will_status,
+			)
+		) : array( 'restore' => array(), 'transients' => array() );
+
+		// Term counts of WooCommerce's recount after a stock status change: once at the end, not per product.
+		$defer = $fire && function_exists( 'wp_defer_term_counting' ) && ! wp_defer_term_counting();
+		if ( $defer ) {
+			wp_defer_term_counting( true );
+		}
+		try {
+			if ( $wc ) {
+				// WooCommerce's transients: the shop-wide ones (those of wc_delete_product_transients() and the
+				// equivalents of the listeners guarded), and the products' own, with one lookup and one delete.
+				self::delete_transients( array_merge( self::SHOP_TRANSIENTS, $guards['transients'] ), array_keys( $queue ) );
+				if ( method_exists( 'WC_Cache_Helper', 'get_transient_version' ) ) {
+					WC_Cache_Helper::get_transient_version( 'product', true );
+				}
+				// The layered nav counts (WooCommerce's clear_caches() on every product save).
+				if ( method_exists( 'WC_Cache_Helper', 'invalidate_attribute_count' ) && function_exists( 'wc_get_attribute_taxonomy_names' ) ) {
+					WC_Cache_Helper::invalidate_attribute_count( wc_get_attribute_taxonomy_names() );
+				}
+			}
+			$pending = $queue;
+			$done    = array();
+			$size    = self::chunk_size();
+			$writes  = $meta_hooks ? array_values( $writes ) : array();
+			while ( $pending ) {
+				$chunk   = array_slice( array_keys( $pending ), 0, $size );
+				$pending = array_diff_key( $pending, array_flip( $chunk ) );
+				$more    = self::round( $chunk, $acts, $writes, $need_objects, $meta_hooks, $wc );
+				foreach ( $chunk as $id ) {
+					$done[ $id ] = true;
+				}
+				// Parents of variations found in the posts that were not written themselves: their children
+				// (prices, stock status) changed.
+				foreach ( $more as $id ) {
+					if ( ! isset( $done[ $id ] ) ) {
+						$pending[ $id ] = true;
+					}
+				}
+			}
+			// Meta rows of posts that were not in any round (none expected): their hooks all the same.
+			if ( $writes ) {
+				self::fire_meta_hooks( $writes );
+			}
+			// The `outofstock` visibility term: the engines keep its count in SQL, the cached term object must follow.
+			self::clean_visibility_term( $changes );
+		} finally {
+			self::restore_listeners( $guards['restore'] );
+			if ( $defer ) {
+				wp_defer_term_counting( false );
+			}
+			self::$found_transients = array();
+			self::$pending_sales    = null;
+		}
+	}
+
+	/**
+	 * One round: the posts read with one query, cleaned and put back, their meta and terms primed (one query
+	 * each), WooCommerce's object caches cleaned, then the meta API's hooks of their rows and their stock and save
+	 * actions.
+	 *
+	 * @param int[] $chunk        Post ids of the round.
+	 * @param array $acts         Stock changes by product id (taken from as they are fired).
+	 * @param array $writes       Meta rows not fired yet (those of the round are taken out).
+	 * @param bool  $need_objects Whether the actions need product objects.
+	 * @param bool  $meta_hooks   Whether the meta API's hooks are fired.
+	 * @param bool  $wc           Whether WooCommerce is active.
+	 * @return int[] Parents of variations of the round not asked for.
+	 */
+	private static function round( array $chunk, array &$acts, array &$writes, $need_objects, $meta_hooks, $wc ) {
+		foreach ( $chunk as $id ) {
+			wp_cache_delete( $id, 'posts' );
+			wp_cache_delete( $id, 'post_meta' );
+		}
+		// The rows read fresh (post_modified moved) with one query, so that clean_post_cache() queries nothing.
+		_prime_post_caches( $chunk, false, false );
+		$posts   = array();
+		$parents = array();
+		$in      = array_flip( $chunk );
+		foreach ( $chunk as $id ) {
+			$post = get_post( $id );
+			if ( ! $post ) {
+				continue;
+			}
+			$posts[ $id ] = $post;
+			if ( 'product_variation' === $post->post_type && $post->post_parent && ! isset( $in[ (int) $post->post_parent ] ) ) {
+				$parents[ (int) $post->post_parent ] = true;
+			}
+		}
+		foreach ( $posts as $post ) {
+			clean_post_cache( $post );
+		}
+		// The same rows back into the cache (clean_post_cache() dropped them): reading them again would give them.
+		if ( $posts ) {
+			update_post_cache( $posts );
+		}
+		if ( $wc ) {
+			self::clean_wc_objects( $chunk );
+			if ( has_action( 'woocommerce_delete_product_transients' ) ) {
+				foreach ( $chunk as $id ) {
+					/** This action is documented in WooCommerce's includes/wc-product-functions.php */
+					do_action( 'woocommerce_delete_product_transients', $id );
+				}
+			}
+		}
+
+		$round_acts = array();
+		foreach ( $chunk as $id ) {
+			if ( isset( $acts[ $id ] ) ) {
+				$round_acts = array_merge( $round_acts, $acts[ $id ] );
+				unset( $acts[ $id ] );
+			}
+		}
+		$round_writes = array();
+		if ( $writes ) {
+			$rest = array();
+			foreach ( $writes as $w ) {
+				$w_arr = is_array( $w ) ? array_values( $w ) : array();
+				if ( isset( $w_arr[2] ) && isset( $in[ (int) $w_arr[2] ] ) ) {
+					$round_writes[] = $w;
+				} else {
+					$rest[] = $w;
+				}
+			}
+			$writes = $rest;
+		}
+		$load = ( $need_objects && $round_acts ) || $round_writes;
+		if ( $load ) {
+			// Meta and terms of the round (and of the parents its variations read) primed set-based, so that a
+			// product loaded or a meta value read by a listener costs no statement.
+			$prime = $chunk;
+			foreach ( $round_acts as $change ) {
+				if ( ! empty( $change['parent_id'] ) && ! isset( $in[ (int) $change['parent_id'] ] ) ) {
+					$prime[] = (int) $change['parent_id'];
+				}
+			}
+			$prime = array_values( array_unique( array_merge( $prime, array_keys( $parents ) ) ) );
+			_prime_post_caches( $prime, false, false );
+			update_meta_cache( 'post', $prime );
+			$by_type = array();
+			foreach ( $prime as $id ) {
+				$post = get_post( $id );
+				if ( $post ) {
+					$by_type[ $post->post_type ][] = (int) $id;
+				}
+			}
+			foreach ( $by_type as $type => $type_ids ) {
+				if ( get_object_taxonomies( $type ) ) {
+					update_object_term_cache( $type_ids, $type );
+				}
+			}
+			if ( $wc ) {
+				self::seed_missing_transients( $prime );
+			}
+		}
+		if ( $round_writes ) {
+			self::fire_meta_hooks( $round_writes );
+		}
+		if ( $round_acts ) {
+			self::fire_round_actions( $round_acts, $need_objects );
+		}
+		// A large request: what this round put into the (non persistent) object cache is let go before the next.
+		if ( count( $chunk ) >= self::chunk_size() && ! wp_using_ext_object_cache() ) {
 			foreach ( $chunk as $id ) {
 				wp_cache_delete( $id, 'posts' );
 				wp_cache_delete( $id, 'post_meta' );
 			}
-			if ( function_exists( '_prime_post_caches' ) ) {
-				_prime_post_caches( $chunk, false, false );
-			}
-			foreach ( $chunk as $id ) {
-				$post = function_exists( 'get_post' ) ? get_post( $id ) : null;
-				if ( $post && 'product_variation' === $post->post_type && $post->post_parent ) {
-					$parents[ (int) $post->post_parent ] = true;
-				}
-				if ( $post && function_exists( 'clean_post_cache' ) ) {
-					clean_post_cache( $post );
-				}
-			}
+			self::unseed_missing_transients();
 		}
-		// Parents that were not written themselves: their children (prices, stock status) changed.
-		$extra = array_values( array_diff( array_keys( $parents ), $ids ) );
-		foreach ( array_chunk( $extra, self::chunk_size() ) as $chunk ) {
-			if ( function_exists( '_prime_post_caches' ) ) {
-				_prime_post_caches( $chunk, false, false );
-			}
-			foreach ( $chunk as $id ) {
-				$post = function_exists( 'get_post' ) ? get_post( $id ) : null;
-				if ( $post && function_exists( 'clean_post_cache' ) ) {
-					clean_post_cache( $post );
-				}
-			}
-		}
-		$all = array_values( array_unique( array_merge( $ids, array_keys( $parents ) ) ) );
+		return array_keys( $parents );
+	}
 
-		// WooCommerce's object cache entries (kept even without WooCommerce: they cost no statement).
+	/**
+	 * WooCommerce's object cache entries of some products (they cost no statement).
+	 *
+	 * @param int[] $ids Product ids.
+	 */
+	private static function clean_wc_objects( array $ids ) {
 		$wc_helper = class_exists( 'WC_Cache_Helper' ) && method_exists( 'WC_Cache_Helper', 'invalidate_cache_group' );
-		foreach ( $all as $id ) {
+		foreach ( $ids as $id ) {
 			wp_cache_delete( 'woocommerce_product_' . $id, 'product' );
 			wp_cache_delete( 'woocommerce_product_children_stock_status_' . $id, 'product' );
 			wp_cache_delete( 'lookup_table', 'object_' . $id );
@@ -180,73 +405,470 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				WC_Cache_Helper::invalidate_cache_group( 'product_' . $id );
 			}
 		}
-		if ( ! function_exists( 'wc_delete_product_transients' ) ) {
-			return;
-		}
-
-		// WooCommerce's product transients, as wc_delete_product_transients() of each product and parent would,
-		// but the shop-wide ones once and the per-product ones looked up set-based.
-		foreach ( self::SHOP_TRANSIENTS as $transient ) {
-			delete_transient( $transient );
-		}
-		self::delete_product_transients( $all );
-		if ( method_exists( 'WC_Cache_Helper', 'get_transient_version' ) ) {
-			WC_Cache_Helper::get_transient_version( 'product', true );
-		}
-		if ( has_action( 'woocommerce_delete_product_transients' ) ) {
-			foreach ( $all as $id ) {
-				/** This action is documented in WooCommerce's includes/wc-product-functions.php */
-				do_action( 'woocommerce_delete_product_transients', $id );
+		// WooCommerce 10.5's product object cache (clean_post_cache() cleared it already where the feature hooks).
+		self::remove_product_objects( $ids );
+		// Transients of parents found in this round's posts (a variation written without its parent).
+		$names = array();
+		foreach ( $ids as $id ) {
+			if ( isset( self::$found_transients[ $id ] ) ) {
+				$names = array_merge( $names, self::$found_transients[ $id ] );
+				unset( self::$found_transients[ $id ] );
 			}
 		}
-		// The layered nav counts (WooCommerce's clear_caches() on every product save).
-		if ( method_exists( 'WC_Cache_Helper', 'invalidate_attribute_count' ) && function_exists( 'wc_get_attribute_taxonomy_names' ) ) {
-			WC_Cache_Helper::invalidate_attribute_count( wc_get_attribute_taxonomy_names() );
+		if ( $names ) {
+			self::delete_options( $names, array() );
 		}
-		// The `outofstock` visibility term: the engines keep its count in SQL, the cached term object must follow.
-		self::clean_visibility_term( $stock_changes );
-		// WooCommerce 10.5's product object cache (clean_post_cache() cleared it already where the feature hooks).
-		self::remove_product_objects( $all );
 	}
 
 	/**
-	 * Delete WooCommerce's per-product transients of the given products. Without a persistent object cache one
-	 * query per chunk finds the transients that exist and only those are deleted (delete_transient() reads the row
-	 * of each name first); with one, each is a cache delete.
+	 * Whether a stock change moved the stock status.
+	 *
+	 * @param array $change Stock change.
+	 * @return bool
+	 */
+	private static function status_changed( array $change ) {
+		return isset( $change['new_status'] ) && ( ! isset( $change['old_status'] ) || $change['old_status'] !== $change['new_status'] );
+	}
+
+	/**
+	 * Whether a stock change moved the stock quantity.
+	 *
+	 * @param array $change Stock change.
+	 * @return bool
+	 */
+	private static function stock_changed( array $change ) {
+		return isset( $change['new_stock'] ) && null !== $change['new_stock']
+			&& ( ! isset( $change['old_stock'] ) || (string) $change['old_stock'] !== (string) $change['new_stock'] );
+	}
+
+	/**
+	 * The stock and save actions of one round, with product objects loaded from the primed caches (they hold the
+	 * new values), and the attributes lookup table's `in_stock` (one UPDATE).
+	 *
+	 * @param array $changes      Stock changes of the round.
+	 * @param bool  $need_objects Whether someone listens to the actions that carry a product.
+	 */
+	private static function fire_round_actions( array $changes, $need_objects ) {
+		$updated_stock = (bool) has_action( 'woocommerce_updated_product_stock' );
+		$products      = array();
+		if ( $need_objects ) {
+			foreach ( $changes as $change ) {
+				$id = (int) $change['product_id'];
+				if ( ! isset( $products[ $id ] ) ) {
+					$product = wc_get_product( $id );
+					if ( $product ) {
+						$products[ $id ] = $product;
+					}
+				}
+			}
+		}
+		self::update_attributes_lookup( $changes, $products );
+		foreach ( $changes as $change ) {
+			$id           = (int) $change['product_id'];
+			$product      = isset( $products[ $id ] ) ? $products[ $id ] : null;
+			$is_variation = isset( $change['type'] ) && 'variation' === $change['type'];
+			$stock_chg    = self::stock_changed( $change );
+			$status_chg   = self::status_changed( $change );
+
+			if ( $stock_chg && $updated_stock ) {
+				/** This action is documented in WooCommerce's data store (update_product_stock()). */
+				do_action( 'woocommerce_updated_product_stock', $id );
+			}
+			if ( ! $product ) {
+				continue;
+			}
+			if ( $stock_chg ) {
+				do_action( $is_variation ? 'woocommerce_variation_set_stock' : 'woocommerce_product_set_stock', $product );
+			}
+			if ( $status_chg ) {
+				do_action(
+					$is_variation ? 'woocommerce_variation_set_stock_status' : 'woocommerce_product_set_stock_status',
+					$id,
+					$product->get_stock_status(),
+					$product
+				);
+			}
+			if ( $stock_chg || $status_chg ) {
+				/** This action is documented in WooCommerce's product data stores (update()). */
+				do_action( $is_variation ? 'woocommerce_update_product_variation' : 'woocommerce_update_product', $id, $product );
+			}
+		}
+	}
+
+	/**
+	 * WooCommerce core's own listeners of the actions fired here that do, for each product, work whose effect is
+	 * the same for every product (a shop-wide transient deleted, a cache version bumped), or nothing at all for
+	 * most products. While the follow-ons run, each one found registered is replaced in its place (same hook,
+	 * priority and position) by a stand-in; restore_listeners() puts it back. Third-party listeners are never
+	 * touched. Each stand-in leaves the end state the listener leaves:
+	 *
+	 * - Automattic\WooCommerce\Admin\ReportsSync::clear_stock_count_cache() on woocommerce_update_product
+	 *   (WooCommerce 7.9 and 10.5): deletes the transients wc_admin_stock_count_lowstock, wc_admin_product_count and
+	 *   wc_admin_stock_count_{status} for every stock status, whatever the product: deleted once here, with the
+	 *   other transients (one lookup, one delete), when the action is fired at least once;
+	 * - WC_Brands::invalidate_wc_layered_nav_counts_cache() on woocommerce_update_product (10.5): deletes the
+	 *   transient wc_layered_nav_counts_product_brand: the same;
+	 * - Automattic\WooCommerce\Blocks\BlockTypesController::delete_product_transients() on
+	 *   woocommerce_delete_product_transients (10.5): deletes the transient wc_blocks_has_downloadable_product: the
+	 *   same;
+	 * - WC_Post_Data::delete_product_query_transients() on woocommerce_product_set_stock_status (7.9, 10.5): bumps
+	 *   the `product_query` transient version (a timestamp) and ignores its arguments: run once (the first time);
+	 * - Automattic\WooCommerce\Internal\ProductFilters\CacheController::invalidate_filter_data_cache() on
+	 *   woocommerce_delete_product_transients (10.5): bumps a transient version and invalidates a cache group, no
+	 *   argument: run once;
+	 * - wc_maybe_schedule_product_sale_events() on woocommerce_update_product (10.5): unschedules the product's
+	 *   pending scheduled-sale actions (two Action Scheduler queries) and schedules new ones when the product has
+	 *   sale dates: run for the products that have sale dates or a pending sale action (one query tells which);
+	 *   for the others it finds nothing to unschedule and schedules nothing.
+	 *
+	 * @param array $will_fire Hook => whether the follow-ons fire it at least once.
+	 * @return array 'restore' => what restore_listeners() needs, 'transients' => transients to delete once.
+	 */
+	private static function guard_listeners( array $will_fire ) {
+		$specs = array(
+			array( 'woocommerce_update_product', 'Automattic\\WooCommerce\\Admin\\ReportsSync', 'clear_stock_count_cache', 'skip' ),
+			array( 'woocommerce_update_product', 'WC_Brands', 'invalidate_wc_layered_nav_counts_cache', 'skip' ),
+			array( 'woocommerce_delete_product_transients', 'Automattic\\WooCommerce\\Blocks\\BlockTypesController', 'delete_product_transients', 'skip' ),
+			array( 'woocommerce_product_set_stock_status', 'WC_Post_Data', 'delete_product_query_transients', 'once' ),
+			array( 'woocommerce_delete_product_transients', 'Automattic\\WooCommerce\\Internal\\ProductFilters\\CacheController', 'invalidate_filter_data_cache', 'once' ),
+			array( 'woocommerce_update_product', '', 'wc_maybe_schedule_product_sale_events', 'sales' ),
+		);
+		$out = array(
+			'restore'    => array(),
+			'transients' => array(),
+		);
+		if ( ! isset( $GLOBALS['wp_filter'] ) || ! is_array( $GLOBALS['wp_filter'] ) ) {
+			return $out;
+		}
+		foreach ( $specs as $spec ) {
+			list( $hook, $class, $method, $mode ) = $spec;
+			if ( empty( $will_fire[ $hook ] ) || ! isset( $GLOBALS['wp_filter'][ $hook ] ) || ! is_object( $GLOBALS['wp_filter'][ $hook ] ) || ! isset( $GLOBALS['wp_filter'][ $hook ]->callbacks ) ) {
+				continue;
+			}
+			foreach ( $GLOBALS['wp_filter'][ $hook ]->callbacks as $priority => $callbacks ) {
+				foreach ( $callbacks as $key => $cb ) {
+					if ( ! self::callback_is( $cb['function'], $class, $method ) ) {
+						continue;
+					}
+					$original = $cb['function'];
+					if ( 'skip' === $mode ) {
+						$stand_in = static function () {};
+						if ( 'clear_stock_count_cache' === $method ) {
+							$out['transients'][] = 'wc_admin_stock_count_lowstock';
+							$out['transients'][] = 'wc_admin_product_count';
+							$statuses            = function_exists( 'wc_get_product_stock_status_options' ) ? wc_get_product_stock_status_options() : array();
+							foreach ( array_keys( (array) $statuses ) as $status ) {
+								$out['transients'][] = 'wc_admin_stock_count_' . $status;
+							}
+						} elseif ( 'invalidate_wc_layered_nav_counts_cache' === $method ) {
+							$out['transients'][] = 'wc_layered_nav_counts_' . sanitize_title( 'product_brand' );
+						} else {
+							$out['transients'][] = 'wc_blocks_has_downloadable_product';
+						}
+					} elseif ( 'once' === $mode ) {
+						$state      = new stdClass();
+						$state->ran = false;
+						$stand_in   = static function ( ...$args ) use ( $original, $state ) {
+							if ( ! $state->ran ) {
+								$state->ran = true;
+								call_user_func_array( $original, $args );
+							}
+						};
+					} else {
+						$stand_in = static function ( ...$args ) use ( $original ) {
+							$product = isset( $args[1] ) && is_object( $args[1] ) ? $args[1] : null;
+							$id      = isset( $args[0] ) ? (int) $args[0] : 0;
+							if ( $product && method_exists( $product, 'get_date_on_sale_from' )
+								&& ! $product->get_date_on_sale_from( 'edit' ) && ! $product->get_date_on_sale_to( 'edit' )
+								&& ! isset( self::pending_sales()[ $id ] ) ) {
+								return;
+							}
+							call_user_func_array( $original, $args );
+						};
+					}
+					$GLOBALS['wp_filter'][ $hook ]->callbacks[ $priority ][ $key ]['function'] = $stand_in;
+					$out['restore'][] = array( $hook, $priority, $key, $original );
+				}
+			}
+		}
+		$out['transients'] = array_values( array_unique( $out['transients'] ) );
+		return $out;
+	}
+
+	/**
+	 * Put back the listeners guard_listeners() stood in for.
+	 *
+	 * @param array $restore [hook, priority, key, callback] each.
+	 */
+	private static function restore_listeners( array $restore ) {
+		foreach ( $restore as $r ) {
+			list( $hook, $priority, $key, $original ) = $r;
+			if ( isset( $GLOBALS['wp_filter'][ $hook ]->callbacks[ $priority ][ $key ] ) ) {
+				$GLOBALS['wp_filter'][ $hook ]->callbacks[ $priority ][ $key ]['function'] = $original;
+			}
+		}
+	}
+
+	/**
+	 * Whether a registered callback is Class::method (static or on an instance) or the function $method.
+	 *
+	 * @param mixed  $cb     Callback.
+	 * @param string $class  Class name ('' for a function).
+	 * @param string $method Method or function name.
+	 * @return bool
+	 */
+	private static function callback_is( $cb, $class, $method ) {
+		if ( '' === $class ) {
+			return is_string( $cb ) && $cb === $method;
+		}
+		if ( is_string( $cb ) ) {
+			return strtolower( $cb ) === strtolower( $class . '::' . $method );
+		}
+		if ( is_array( $cb ) && 2 === count( $cb ) && isset( $cb[0], $cb[1] ) && is_string( $cb[1] ) ) {
+			$owner = is_object( $cb[0] ) ? get_class( $cb[0] ) : ( is_string( $cb[0] ) ? ltrim( $cb[0], '\\' ) : '' );
+			return 0 === strcasecmp( $owner, $class ) && 0 === strcasecmp( $cb[1], $method );
+		}
+		return false;
+	}
+
+	/**
+	 * Products with a pending scheduled-sale action of WooCommerce (one query, the first time it is asked).
+	 *
+	 * @return array Product id => true.
+	 */
+	private static function pending_sales() {
+		global $wpdb;
+		if ( null !== self::$pending_sales ) {
+			return self::$pending_sales;
+		}
+		self::$pending_sales = array();
+		$table               = $wpdb->prefix . 'actionscheduler_actions';
+		$wpdb->suppress_errors( true );
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery
+		$rows = $wpdb->get_col( "SELECT args FROM `{$table}` WHERE hook IN ('wc_product_start_scheduled_sale', 'wc_product_end_scheduled_sale') AND status = 'pending'" );
+		$wpdb->suppress_errors( false );
+		foreach ( (array) $rows as $args ) {
+			$a = json_decode( (string) $args, true );
+			if ( is_array( $a ) && isset( $a['product_id'] ) ) {
+				self::$pending_sales[ (int) $a['product_id'] ] = true;
+			}
+		}
+		return self::$pending_sales;
+	}
+
+	/**
+	 * Delete WooCommerce transients: the given shop-wide names and the per-product ones of the given products.
+	 *
+	 * Without a persistent object cache, one query finds which of them exist (the per-product ones by prefix, so
+	 * the query does not grow with the products) and one statement deletes those of these products; the options
+	 * cache (alloptions, the option's own entry, notoptions) is brought to what delete_option() leaves, and the
+	 * hooks delete_transient() and delete_option() fire are fired for each deleted one (where anyone listens;
+	 * after the delete). Per-product transients found for products not given (parents seen later) are kept in
+	 * $found_transients. With a persistent object cache, transients live there: delete_transient() of each, no
+	 * statement.
+	 *
+	 * @param string[] $shop Shop-wide transient names.
+	 * @param int[]    $ids  Product ids.
+	 */
+	private static function delete_transients( array $shop, array $ids ) {
+		global $wpdb;
+		if ( wp_using_ext_object_cache() || ( function_exists( 'wp_installing' ) && wp_installing() ) || ! isset( $wpdb->options ) ) {
+			foreach ( $shop as $name ) {
+				delete_transient( $name );
+			}
+			foreach ( $ids as $id ) {
+				foreach ( self::PRODUCT_TRANSIENTS as $prefix ) {
+					delete_transient( $prefix . (int) $id );
+				}
+			}
+			return;
+		}
+		$exact = array();
+		foreach ( $shop as $name ) {
+			$exact[] = '_transient_' . $name;
+			$exact[] = '_transient_timeout_' . $name;
+		}
+		$where = array();
+		if ( $exact ) {
+			$where[] = $wpdb->prepare( 'option_name IN (' . implode( ',', array_fill( 0, count( $exact ), '%s' ) ) . ')', $exact ); // phpcs:ignore WordPress.DB.PreparedSQLPlaceholders
+		}
+		foreach ( self::PRODUCT_TRANSIENTS as $prefix ) {
+			foreach ( array( '_transient_', '_transient_timeout_' ) as $kind ) {
+				$where[] = $wpdb->prepare( 'option_name LIKE %s', $wpdb->esc_like( $kind . $prefix ) . '%' );
+			}
+		}
+		// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery
+		$rows   = $wpdb->get_results( "SELECT option_name, autoload FROM {$wpdb->options} WHERE " . implode( ' OR ', $where ), ARRAY_N );
+		$want   = array_flip( array_map( 'intval', $ids ) );
+		$delete = array();
+		$auto   = array();
+		$found  = array();
+		foreach ( (array) $rows as $row ) {
+			$name = (string) $row[0];
+			if ( in_array( $name, $exact, true ) ) {
+				$delete[]        = $name;
+				$auto[ $name ]   = $row[1];
+				continue;
+			}
+			$bare = preg_replace( '/^_transient_(timeout_)?/', '', $name );
+			foreach ( self::PRODUCT_TRANSIENTS as $prefix ) {
+				if ( 0 === strpos( $bare, $prefix ) && ctype_digit( substr( $bare, strlen( $prefix ) ) ) ) {
+					$id = (int) substr( $bare, strlen( $prefix ) );
+					if ( isset( $want[ $id ] ) ) {
+						$delete[]      = $name;
+						$auto[ $name ] = $row[1];
+					} else {
+						$found[ $id ][] = $name;
+					}
+					break;
+				}
+			}
+		}
+		self::$found_transients = $found;
+		// Nothing else needs them: those not found are known not to exist (notoptions), as after delete_option().
+		self::add_notoptions( $exact );
+		if ( $delete ) {
+			self::delete_options( $delete, $auto );
+		}
+	}
+
+	/**
+	 * Delete option rows in one statement (per 2,000 names) and leave the options cache and hooks as
+	 * delete_transient() / delete_option() do.
+	 *
+	 * @param string[] $names    Option names.
+	 * @param array    $autoload Name => autoload value ('yes', 'on', ... as read), when known.
+	 */
+	private static function delete_options( array $names, array $autoload ) {
+		global $wpdb;
+		$names = array_values( array_unique( $names ) );
+		foreach ( array_chunk( $names, 2000 ) as $chunk ) {
+			$placeholders = implode( ',', array_fill( 0, count( $chunk ), '%s' ) );
+			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQLPlaceholders
+			$wpdb->query( $wpdb->prepare( "DELETE FROM {$wpdb->options} WHERE option_name IN ({$placeholders})", $chunk ) );
+		}
+		$alloptions = wp_cache_get( 'alloptions', 'options' );
+		$all_change = false;
+		foreach ( $names as $name ) {
+			if ( is_array( $alloptions ) && isset( $alloptions[ $name ] ) ) {
+				unset( $alloptions[ $name ] );
+				$all_change = true;
+			}
+			wp_cache_delete( $name, 'options' );
+		}
+		if ( $all_change ) {
+			wp_cache_set( 'alloptions', $alloptions, 'options' );
+		}
+		self::add_notoptions( $names );
+		foreach ( $names as $name ) {
+			if ( 0 !== strpos( $name, '_transient_' ) || 0 === strpos( $name, '_transient_timeout_' ) ) {
+				continue;
+			}
+			$transient = substr( $name, strlen( '_transient_' ) );
+			if ( has_action( 'delete_transient_' . $transient ) ) {
+				/** This action is documented in wp-includes/option.php */
+				do_action( "delete_transient_{$transient}", $transient );
+			}
+			foreach ( array( $name, '_transient_timeout_' . $transient ) as $option ) {
+				if ( ! in_array( $option, $names, true ) ) {
+					continue;
+				}
+				if ( has_action( 'delete_option' ) ) {
+					/** This action is documented in wp-includes/option.php */
+					do_action( 'delete_option', $option );
+				}
+				if ( has_action( "delete_option_{$option}" ) ) {
+					/** This action is documented in wp-includes/option.php */
+					do_action( "delete_option_{$option}", $option );
+				}
+				if ( has_action( 'deleted_option' ) ) {
+					/** This action is documented in wp-includes/option.php */
+					do_action( 'deleted_option', $option );
+				}
+			}
+			if ( has_action( 'deleted_transient' ) ) {
+				/** This action is documented in wp-includes/option.php */
+				do_action( 'deleted_transient', $transient );
+			}
+		}
+	}
+
+	/**
+	 * Names added to notoptions by seed_missing_transients() (taken out again between rounds).
+	 *
+	 * @var string[]
+	 */
+	private static $seeded = array();
+
+	/**
+	 * Record option names as known not to exist (WordPress's `notoptions` cache, as get_option() does after a
+	 * miss), so that reading them costs no statement.
+	 *
+	 * @param string[] $names Option names.
+	 * @return string[] The names added.
+	 */
+	private static function add_notoptions( array $names ) {
+		if ( ! $names || wp_using_ext_object_cache() ) {
+			return array();
+		}
+		$notoptions = wp_cache_get( 'notoptions', 'options' );
+		$notoptions = is_array( $notoptions ) ? $notoptions : array();
+		$added      = array();
+		foreach ( $names as $name ) {
+			if ( ! isset( $notoptions[ $name ] ) ) {
+				$notoptions[ $name ] = true;
+				$added[]             = $name;
+			}
+		}
+		if ( $added ) {
+			wp_cache_set( 'notoptions', $notoptions, 'options' );
+		}
+		return $added;
+	}
+
+	/**
+	 * The per-product transients of products about to be loaded are known not to exist (the lookup saw them all
+	 * and the ones of changed products were deleted): recorded in notoptions, so that WooCommerce's reads of them
+	 * while loading a product (a variable product's children, its prices) cost no statement.
 	 *
 	 * @param int[] $ids Product ids.
 	 */
-	private static function delete_product_transients( array $ids ) {
-		global $wpdb;
-		if ( ! $ids ) {
+	private static function seed_missing_transients( array $ids ) {
+		if ( wp_using_ext_object_cache() ) {
 			return;
 		}
 		$names = array();
 		foreach ( $ids as $id ) {
+			if ( isset( self::$found_transients[ $id ] ) ) {
+				continue;
+			}
+			$post = get_post( $id );
+			if ( ! $post || 'product' !== $post->post_type ) {
+				continue;
+			}
 			foreach ( self::PRODUCT_TRANSIENTS as $prefix ) {
-				$names[] = $prefix . (int) $id;
+				$names[] = '_transient_timeout_' . $prefix . (int) $id;
+				$names[] = '_transient_' . $prefix . (int) $id;
 			}
 		}
-		if ( wp_using_ext_object_cache() || ( function_exists( 'wp_installing' ) && wp_installing() ) || ! isset( $wpdb->options ) ) {
-			foreach ( $names as $name ) {
-				delete_transient( $name );
-			}
+		self::$seeded = array_merge( self::$seeded, self::add_notoptions( $names ) );
+	}
+
+	/**
+	 * Take the names seed_missing_transients() added out of notoptions again (between rounds, for memory).
+	 */
+	private static function unseed_missing_transients() {
+		if ( ! self::$seeded ) {
 			return;
 		}
-		foreach ( array_chunk( $names, 1000 ) as $chunk ) {
-			$placeholders = implode( ',', array_fill( 0, count( $chunk ), '%s' ) );
-			$option_names = array_map(
-				static function ( $name ) {
-					return '_transient_' . $name;
-				},
-				$chunk
-			);
-			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery
-			$found = $wpdb->get_col( $wpdb->prepare( "SELECT option_name FROM {$wpdb->options} WHERE option_name IN ({$placeholders})", $option_names ) );
-			foreach ( (array) $found as $option_name ) {
-				delete_transient( substr( (string) $option_name, strlen( '_transient_' ) ) );
+		$notoptions = wp_cache_get( 'notoptions', 'options' );
+		if ( is_array( $notoptions ) ) {
+			foreach ( self::$seeded as $name ) {
+				unset( $notoptions[ $name ] );
 			}
+			wp_cache_set( 'notoptions', $notoptions, 'options' );
 		}
+		self::$seeded = array();
 	}
 
 	/**
@@ -337,78 +959,6 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	}
 
 	/**
-	 * For the products whose WooCommerce stock or status changed: the attributes lookup table's `in_stock`, and the
-	 * actions WooCommerce's stock update and product save fire, with product objects loaded after the caches were
-	 * invalidated (they hold the new values). In chunks, the posts, meta and terms of a chunk primed set-based.
-	 *
-	 * @param array $stock_changes Engine's stock_changes.
-	 */
-	public static function fire_stock_actions( array $stock_changes ) {
-		if ( ! $stock_changes || ! function_exists( 'wc_get_product' ) ) {
-			return;
-		}
-		$stock_changes = self::without_parent_managed( $stock_changes );
-		$object_hooks = array(
-			'woocommerce_product_set_stock',
-			'woocommerce_variation_set_stock',
-			'woocommerce_product_set_stock_status',
-			'woocommerce_variation_set_stock_status',
-			'woocommerce_update_product',
-			'woocommerce_update_product_variation',
-		);
-		$need_objects = (bool) has_filter( 'woocommerce_product_is_in_stock' );
-		foreach ( $object_hooks as $hook ) {
-			$need_objects = $need_objects || (bool) has_action( $hook );
-		}
-		$updated_stock = (bool) has_action( 'woocommerce_updated_product_stock' );
-
-		// Term counts of WooCommerce's recount after a stock status change: once at the end, not per product.
-		$defer = function_exists( 'wp_defer_term_counting' ) && ! wp_defer_term_counting();
-		if ( $defer ) {
-			wp_defer_term_counting( true );
-		}
-		foreach ( array_chunk( $stock_changes, self::chunk_size() ) as $chunk ) {
-			$products = $need_objects ? self::load_products( $chunk ) : array();
-			self::update_attributes_lookup( $chunk, $products );
-			foreach ( $chunk as $change ) {
-				$id           = (int) $change['product_id'];
-				$product      = isset( $products[ $id ] ) ? $products[ $id ] : null;
-				$is_variation = isset( $change['type'] ) && 'variation' === $change['type'];
-				$stock_chg    = isset( $change['new_stock'] ) && null !== $change['new_stock']
-					&& ( ! isset( $change['old_stock'] ) || (string) $change['old_stock'] !== (string) $change['new_stock'] );
-				$status_chg   = isset( $change['new_status'] ) && ( ! isset( $change['old_status'] ) || $change['old_status'] !== $change['new_status'] );
-
-				if ( $stock_chg && $updated_stock ) {
-					/** This action is documented in WooCommerce's data store (update_product_stock()). */
-					do_action( 'woocommerce_updated_product_stock', $id );
-				}
-				if ( ! $product ) {
-					continue;
-				}
-				if ( $stock_chg ) {
-					do_action( $is_variation ? 'woocommerce_variation_set_stock' : 'woocommerce_product_set_stock', $product );
-				}
-				if ( $status_chg ) {
-					do_action(
-						$is_variation ? 'woocommerce_variation_set_stock_status' : 'woocommerce_product_set_stock_status',
-						$id,
-						$product->get_stock_status(),
-						$product
-					);
-				}
-				if ( $stock_chg || $status_chg ) {
-					/** This action is documented in WooCommerce's product data stores (update()). */
-					do_action( $is_variation ? 'woocommerce_update_product_variation' : 'woocommerce_update_product', $id, $product );
-				}
-			}
-			unset( $products );
-		}
-		if ( $defer ) {
-			wp_defer_term_counting( false );
-		}
-	}
-
-	/**
 	 * Drop the variations whose stock their parent manages: WooCommerce's parent save only rewrites their
 	 * `_stock_status` meta and lookup row (WC_Product_Variable_Data_Store_CPT::sync_managed_variation_stock_status()),
 	 * it fires no stock action and no save for them and leaves their attributes lookup rows as they are. A variation
@@ -434,36 +984,6 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			$out[] = $change;
 		}
 		return $out;
-	}
-
-	/**
-	 * Load the products of some stock changes, their posts, meta and terms (and their parents') primed first.
-	 *
-	 * @param array $changes Stock changes.
-	 * @return WC_Product[] By id.
-	 */
-	private static function load_products( array $changes ) {
-		$ids = array();
-		foreach ( $changes as $change ) {
-			$ids[ (int) $change['product_id'] ] = true;
-			if ( ! empty( $change['parent_id'] ) ) {
-				$ids[ (int) $change['parent_id'] ] = true;
-			}
-		}
-		if ( function_exists( '_prime_post_caches' ) ) {
-			_prime_post_caches( array_keys( $ids ), true, true );
-		}
-		$products = array();
-		foreach ( $changes as $change ) {
-			$id = (int) $change['product_id'];
-			if ( ! isset( $products[ $id ] ) ) {
-				$product = wc_get_product( $id );
-				if ( $product ) {
-					$products[ $id ] = $product;
-				}
-			}
-		}
-		return $products;
 	}
 
 	/**
@@ -520,5 +1040,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 */
 	public static function reset() {
 		self::$attributes_lookup_exists = null;
+		self::$found_transients         = array();
+		self::$pending_sales            = null;
+		self::$seeded                   = array();
 	}
 }
