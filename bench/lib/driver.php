@@ -181,6 +181,26 @@ function reset_store( $n ) {
 	usleep( (int) ( 200000 + min( 1.5, $n / 100000 ) * 1000000 ) );
 }
 
+/**
+ * The plugin's `Server-Timing` header (`parse;dur=1.2, resolve;dur=..., ..., follow-ons;dur=..., total;dur=...`) as
+ * name => milliseconds; null when the response has none (the baseline route, an error before the engine).
+ *
+ * @param string|null $header Header value.
+ * @return array|null
+ */
+function server_timings( $header ) {
+	if ( ! is_string( $header ) || '' === $header ) {
+		return null;
+	}
+	$out = array();
+	foreach ( explode( ',', $header ) as $part ) {
+		if ( preg_match( '/^\s*([^;\s]+)\s*;\s*dur=([0-9.]+)/', $part, $m ) ) {
+			$out[ $m[1] ] = (float) $m[2];
+		}
+	}
+	return $out ? $out : null;
+}
+
 function run_http( $engine, $file, $n ) {
 	global $url, $api_key;
 	$route = 'baseline' === $engine ? '/wp-json/mulopimfwc-bench/v1/baseline-sync' : '/wp-json/mulopimfwc/v1/inventory/bulk-sync';
@@ -216,6 +236,7 @@ function run_http( $engine, $file, $n ) {
 		'wpdb_queries'      => $h( 'x-bench-wpdb-queries' ),
 		'php_seconds'       => $h( 'x-bench-php-seconds' ),
 		'engine_used'       => $headers['x-mulopimfwc-engine'] ?? ( 'baseline' === $engine ? 'baseline' : null ),
+		'timings'           => server_timings( $headers['server-timing'] ?? null ),
 		'success'           => $json['results']['success'] ?? null,
 		'failed'            => $json['results']['failed'] ?? null,
 		'first_error'       => 200 !== $code ? ( $err ? $err : substr( (string) $resp, 0, 300 ) ) : ( $json['results']['errors'][0] ?? null ),

@@ -79,6 +79,7 @@ function bench_summarise( array $raw ) {
 				'mem_growth_max'    => $pick( 'mem_growth', 'max' ),
 				'mem_peak_max'      => $pick( 'mem_peak', 'max' ),
 				'first_error'       => count( $ok ) < count( $runs ) ? ( array_values( array_diff_key( $runs, $ok ) )[0]['first_error'] ?? null ) : null,
+				'timings'           => bench_median_timings( $ok ),
 			);
 		}
 		foreach ( $summary[ $n ] as $case => &$s ) {
@@ -89,6 +90,32 @@ function bench_summarise( array $raw ) {
 		unset( $s );
 	}
 	return $summary;
+}
+
+/** The phases of the plugin's Server-Timing header, in its order. */
+const BENCH_PHASES = array( 'parse', 'resolve', 'lock', 'read', 'plan', 'write', 'follow-ons', 'total' );
+
+/**
+ * Per phase, the median over the runs of the milliseconds their Server-Timing header gave (bench/lib/driver.php
+ * server_timings()); null when no run had the header.
+ *
+ * @param array $runs Successful runs.
+ * @return array|null
+ */
+function bench_median_timings( array $runs ) {
+	$out = array();
+	foreach ( BENCH_PHASES as $phase ) {
+		$v = array();
+		foreach ( $runs as $r ) {
+			if ( isset( $r['timings'][ $phase ] ) ) {
+				$v[] = (float) $r['timings'][ $phase ];
+			}
+		}
+		if ( $v ) {
+			$out[ $phase ] = median( $v );
+		}
+	}
+	return $out ? $out : null;
 }
 
 /**
@@ -289,6 +316,29 @@ foreach ( $summary as $n => $cases ) {
 			mb( $s['rss_growth_max'] ), mb( $s['mem_growth_max'] ), mb( $s['rss_peak_max'] )
 		);
 	}
+}
+$phase_rows = array();
+foreach ( $summary as $n => $cases ) {
+	foreach ( $cases as $case => $s ) {
+		if ( empty( $s['timings'] ) ) {
+			continue;
+		}
+		$cells = array();
+		foreach ( BENCH_PHASES as $phase ) {
+			$cells[] = isset( $s['timings'][ $phase ] ) ? sprintf( '%.1f', $s['timings'][ $phase ] ) : '–';
+		}
+		$phase_rows[] = sprintf( '| %s | %s | %s |', num( $n ), explode( '/', $case )[0], implode( ' | ', $cells ) );
+	}
+}
+if ( $phase_rows ) {
+	$m[] = '';
+	$m[] = '## Where the time goes (Server-Timing, median ms per phase)';
+	$m[] = '';
+	$m[] = 'From the `Server-Timing` header of each HTTP request (tests/contract/README.md, "timings"): the engine\'s phases, the plugin\'s follow-ons, and the request\'s total (WordPress\'s loading included); each the median over the runs.';
+	$m[] = '';
+	$m[] = '| items | engine | ' . implode( ' | ', BENCH_PHASES ) . ' |';
+	$m[] = '|---:|---|' . str_repeat( '---:|', count( BENCH_PHASES ) );
+	$m   = array_merge( $m, $phase_rows );
 }
 if ( ! empty( $raw['warmup_failures'] ) ) {
 	$m[] = '';
