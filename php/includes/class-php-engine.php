@@ -66,9 +66,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	const NUMBER_TAG        = "\0mulopimfwc:number";
 	const LOCATION_TAXONOMY = 'mulopimfwc_store_location';
 	const MAX_RETRIES       = 3;
-	const CHUNK_ROWS        = 1000;
+	const CHUNK_ROWS        = 1000000;
 	const CHUNK_BYTES       = 1048576;
-	const IN_CHUNK          = 5000;
+	const IN_CHUNK          = 50000;
 	const MAX_SKU_BYTES     = 65536;
 	const MAX_JSON_DEPTH    = 128;
 
@@ -139,6 +139,13 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @var bool
 	 */
 	private $session_tuned = false;
+
+	/**
+	 * Longest statement text, from the server's max_allowed_packet (tune_session()); CHUNK_BYTES until asked.
+	 *
+	 * @var int
+	 */
+	private $chunk_bytes = self::CHUNK_BYTES;
 
 	/**
 	 * Whether the server knows `SELECT ... FOR UPDATE NOWAIT` (MariaDB 10.3, MySQL 8.0).
@@ -877,7 +884,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$batch = array();
 		$bytes = 0;
 		foreach ( $values as $v ) {
-			if ( $batch && ( count( $batch ) >= self::IN_CHUNK || $bytes + strlen( $v ) > self::CHUNK_BYTES ) ) {
+			if ( $batch && ( count( $batch ) >= self::IN_CHUNK || $bytes + strlen( $v ) > $this->chunk_bytes ) ) {
 				$lists[] = implode( ',', $batch );
 				$batch   = array();
 				$bytes   = 0;
@@ -957,7 +964,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		};
 		foreach ( $rows as $row ) {
-			if ( $batch && ( count( $batch ) >= self::CHUNK_ROWS || $bytes + strlen( $row ) > self::CHUNK_BYTES ) ) {
+			if ( $batch && ( count( $batch ) >= self::CHUNK_ROWS || $bytes + strlen( $row ) > $this->chunk_bytes ) ) {
 				$run( $batch );
 				$batch = array();
 				$bytes = 0;
@@ -1084,6 +1091,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 		$this->session_tuned = true;
 		$this->sql( 'SET SESSION eq_range_index_dive_limit = 0' );
+		// Statements as long as the server takes (as the native engine's packet budget, src/store.rs), so that
+		// their number does not grow with the items.
+		$packet            = $this->sql( 'SELECT @@max_allowed_packet AS p', true );
+		$packet            = isset( $packet[0]['p'] ) ? (int) $packet[0]['p'] : 0;
+		$this->chunk_bytes = $packet > 0 ? max( 16384, min( 64 << 20, $packet - 16384 ) ) : self::CHUNK_BYTES;
 		$db      = $this->wpdb ? $this->wpdb : $GLOBALS['wpdb'];
 		$version = is_object( $db ) && method_exists( $db, 'db_server_info' ) ? (string) $db->db_server_info() : '';
 		if ( false !== stripos( $version, 'mariadb' ) ) {
