@@ -219,7 +219,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				'woocommerce_delete_product_transients' => (bool) has_action( 'woocommerce_delete_product_transients' ),
 				'woocommerce_product_set_stock_status'  => $will_status,
 			)
-		) : array( 'restore' => array(), 'transients' => array() );
+		) : array( 'restore' => array(), 'transients' => array(), 'recount' => false );
 
 		// Term counts of WooCommerce's recount after a stock status change: once at the end, not per product.
 		$defer = $fire && function_exists( 'wp_defer_term_counting' ) && ! wp_defer_term_counting();
@@ -230,7 +230,13 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			if ( $wc ) {
 				// WooCommerce's transients: the shop-wide ones (those of wc_delete_product_transients() and the
 				// equivalents of the listeners guarded), and the products' own, with one lookup and one delete.
-				self::delete_transients( array_merge( self::SHOP_TRANSIENTS, $guards['transients'] ), array_keys( $queue ) );
+				$shop = array_merge( self::SHOP_TRANSIENTS, $guards['transients'] );
+				if ( $will_status && 'yes' === get_option( 'woocommerce_hide_out_of_stock_items' ) ) {
+					// The term recount after a stock status change (wc_recount_after_stock_change(), through
+					// _wc_term_recount()) deletes it: deleted here with the others, so that the recount finds it gone.
+					$shop[] = 'wc_term_counts';
+				}
+				self::delete_transients( $shop, array_keys( $queue ) );
 				if ( method_exists( 'WC_Cache_Helper', 'get_transient_version' ) ) {
 					WC_Cache_Helper::get_transient_version( 'product', true );
 				}
@@ -262,6 +268,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			if ( $writes ) {
 				self::fire_meta_hooks( $writes );
 			}
+			if ( $guards['recount'] ) {
+				self::recount_collected_terms();
+			}
 			// The `outofstock` visibility term: the engines keep its count in SQL, the cached term object must follow.
 			self::clean_visibility_term( $changes );
 		} finally {
@@ -271,6 +280,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			}
 			self::$found_transients = array();
 			self::$pending_sales    = null;
+			self::$recount_terms    = array();
 		}
 	}
 
@@ -364,10 +374,21 @@ class Mulopimfwc_Bulk_Sync_Cache {
 					$by_type[ $post->post_type ][] = (int) $id;
 				}
 			}
+			// WooCommerce's wc_change_term_counts() (a `get_terms` filter) rebuilds its wc_term_counts transient
+			// when the terms it adjusts are read and the transient is missing; it only changes the count on the
+			// term objects returned, which priming throws away (the caches keep ids and raw terms): left out here,
+			// so that priming costs the same whatever the last request left.
+			$tc_priority = has_filter( 'get_terms', 'wc_change_term_counts' );
+			if ( false !== $tc_priority ) {
+				remove_filter( 'get_terms', 'wc_change_term_counts', $tc_priority );
+			}
 			foreach ( $by_type as $type => $type_ids ) {
 				if ( get_object_taxonomies( $type ) ) {
 					update_object_term_cache( $type_ids, $type );
 				}
+			}
+			if ( false !== $tc_priority ) {
+				add_filter( 'get_terms', 'wc_change_term_counts', $tc_priority, 2 );
 			}
 			if ( $wc ) {
 				self::seed_missing_transients( $prime );
@@ -416,7 +437,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			}
 		}
 		if ( $names ) {
-			self::delete_options( $names, array() );
+			self::delete_options( $names, array_fill_keys( $names, true ) );
 		}
 	}
 
@@ -519,7 +540,13 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 * - wc_maybe_schedule_product_sale_events() on woocommerce_update_product (10.5): unschedules the product's
 	 *   pending scheduled-sale actions (two Action Scheduler queries) and schedules new ones when the product has
 	 *   sale dates: run for the products that have sale dates or a pending sale action (one query tells which);
-	 *   for the others it finds nothing to unschedule and schedules nothing.
+	 *   for the others it finds nothing to unschedule and schedules nothing;
+	 * - wc_recount_after_stock_change() on woocommerce_product_set_stock_status (7.9; 10.5 defers to
+	 *   wp_update_term_count() while term counting is deferred, as it is here, and is left alone): with "Hide out of
+	 *   stock items" on, recounts the product_cat and product_tag terms of the product (_wc_term_recount(), which
+	 *   counts each term from the database, not by increments): the terms of every product are collected (from the
+	 *   primed term cache) and recounted once per taxonomy at the end, which leaves the counts a recount after the
+	 *   last product leaves; the statements then follow the number of distinct terms, not of products.
 	 *
 	 * @param array $will_fire Hook => whether the follow-ons fire it at least once.
 	 * @return array 'restore' => what restore_listeners() needs, 'transients' => transients to delete once.
@@ -532,10 +559,12 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			array( 'woocommerce_product_set_stock_status', 'WC_Post_Data', 'delete_product_query_transients', 'once' ),
 			array( 'woocommerce_delete_product_transients', 'Automattic\\WooCommerce\\Internal\\ProductFilters\\CacheController', 'invalidate_filter_data_cache', 'once' ),
 			array( 'woocommerce_update_product', '', 'wc_maybe_schedule_product_sale_events', 'sales' ),
+			array( 'woocommerce_product_set_stock_status', '', 'wc_recount_after_stock_change', 'recount' ),
 		);
 		$out = array(
 			'restore'    => array(),
 			'transients' => array(),
+			'recount'    => false,
 		);
 		if ( ! isset( $GLOBALS['wp_filter'] ) || ! is_array( $GLOBALS['wp_filter'] ) ) {
 			return $out;
@@ -574,6 +603,14 @@ class Mulopimfwc_Bulk_Sync_Cache {
 								call_user_func_array( $original, $args );
 							}
 						};
+					} elseif ( 'recount' === $mode ) {
+						if ( ! self::recounts_per_product() ) {
+							continue;
+						}
+						$stand_in = static function ( $product_id ) {
+							self::collect_recount_terms( (int) $product_id );
+						};
+						$out['recount'] = true;
 					} else {
 						$stand_in = static function ( ...$args ) use ( $original ) {
 							$product = isset( $args[1] ) && is_object( $args[1] ) ? $args[1] : null;
@@ -632,6 +669,75 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	}
 
 	/**
+	 * Terms to recount once (taxonomy => term id => parent), collected by the stand-in of
+	 * wc_recount_after_stock_change().
+	 *
+	 * @var array
+	 */
+	private static $recount_terms = array();
+
+	/**
+	 * Whether this WooCommerce's wc_recount_after_stock_change() recounts right away for each product (7.9) rather
+	 * than through wp_update_term_count() when term counting is deferred (10.5).
+	 *
+	 * @return bool
+	 */
+	private static function recounts_per_product() {
+		static $per_product = null;
+		if ( null === $per_product ) {
+			$per_product = false;
+			try {
+				$fn   = new ReflectionFunction( 'wc_recount_after_stock_change' );
+				$file = $fn->getFileName();
+				if ( $file && is_readable( $file ) ) {
+					$lines       = array_slice( file( $file ), $fn->getStartLine() - 1, $fn->getEndLine() - $fn->getStartLine() + 1 );
+					$per_product = false === strpos( implode( '', $lines ), 'wp_defer_term_counting' );
+				}
+			} catch ( ReflectionException $e ) {
+				$per_product = false;
+			}
+		}
+		return $per_product;
+	}
+
+	/**
+	 * The stand-in of wc_recount_after_stock_change(): the product's product_cat and product_tag terms, when "Hide
+	 * out of stock items" is on (the listener's own condition).
+	 *
+	 * @param int $product_id Product id.
+	 */
+	private static function collect_recount_terms( $product_id ) {
+		if ( ! $product_id || 'yes' !== get_option( 'woocommerce_hide_out_of_stock_items' ) ) {
+			return;
+		}
+		foreach ( array( 'product_cat', 'product_tag' ) as $taxonomy ) {
+			$terms = get_the_terms( $product_id, $taxonomy );
+			if ( $terms && ! is_wp_error( $terms ) ) {
+				foreach ( $terms as $term ) {
+					self::$recount_terms[ $taxonomy ][ (int) $term->term_id ] = (int) $term->parent;
+				}
+			}
+		}
+	}
+
+	/**
+	 * The terms collected by collect_recount_terms() recounted once per taxonomy, as _wc_recount_terms_by_product()
+	 * recounts them for one product.
+	 */
+	private static function recount_collected_terms() {
+		if ( ! function_exists( '_wc_term_recount' ) ) {
+			return;
+		}
+		foreach ( self::$recount_terms as $taxonomy => $terms ) {
+			$tax = get_taxonomy( $taxonomy );
+			if ( $terms && $tax ) {
+				_wc_term_recount( $terms, $tax, false, false );
+			}
+		}
+		self::$recount_terms = array();
+	}
+
+	/**
 	 * Products with a pending scheduled-sale action of WooCommerce (one query, the first time it is asked).
 	 *
 	 * @return array Product id => true.
@@ -672,6 +778,28 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 */
 	private static function delete_transients( array $shop, array $ids ) {
 		global $wpdb;
+		if ( wp_using_ext_object_cache() && function_exists( 'wp_cache_delete_multiple' ) ) {
+			// What delete_transient() does with a persistent object cache, for all the names at once.
+			$names = $shop;
+			foreach ( $ids as $id ) {
+				foreach ( self::PRODUCT_TRANSIENTS as $prefix ) {
+					$names[] = $prefix . (int) $id;
+				}
+			}
+			$deleted = wp_cache_delete_multiple( $names, 'transient' );
+			$after   = (bool) has_action( 'deleted_transient' );
+			foreach ( $names as $name ) {
+				if ( has_action( "delete_transient_{$name}" ) ) {
+					/** This action is documented in wp-includes/option.php */
+					do_action( "delete_transient_{$name}", $name );
+				}
+				if ( $after && ! empty( $deleted[ $name ] ) ) {
+					/** This action is documented in wp-includes/option.php */
+					do_action( 'deleted_transient', $name );
+				}
+			}
+			return;
+		}
 		if ( wp_using_ext_object_cache() || ( function_exists( 'wp_installing' ) && wp_installing() ) || ! isset( $wpdb->options ) ) {
 			foreach ( $shop as $name ) {
 				delete_transient( $name );
@@ -727,9 +855,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		self::$found_transients = $found;
 		// Nothing else needs them: those not found are known not to exist (notoptions), as after delete_option().
 		self::add_notoptions( $exact );
-		if ( $delete ) {
-			self::delete_options( $delete, $auto );
-		}
+		// Always one DELETE (of the shop-wide names at least), so that the statements of a sync do not depend on
+		// which transients the shop's traffic happened to leave.
+		self::delete_options( $delete ? array_merge( $delete, $exact ) : $exact, $auto );
 	}
 
 	/**
@@ -742,6 +870,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	private static function delete_options( array $names, array $autoload ) {
 		global $wpdb;
 		$names = array_values( array_unique( $names ) );
+		if ( ! $names ) {
+			return;
+		}
 		foreach ( array_chunk( $names, 2000 ) as $chunk ) {
 			$placeholders = implode( ',', array_fill( 0, count( $chunk ), '%s' ) );
 			// phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared, WordPress.DB.DirectDatabaseQuery, WordPress.DB.PreparedSQLPlaceholders
@@ -761,8 +892,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		}
 		self::add_notoptions( $names );
 		foreach ( $names as $name ) {
-			if ( 0 !== strpos( $name, '_transient_' ) || 0 === strpos( $name, '_transient_timeout_' ) ) {
-				continue;
+			if ( 0 !== strpos( $name, '_transient_' ) || 0 === strpos( $name, '_transient_timeout_' ) || ! isset( $autoload[ $name ] ) ) {
+				continue; // Hooks only for the transients that existed (what delete_transient() fires after a delete).
 			}
 			$transient = substr( $name, strlen( '_transient_' ) );
 			if ( has_action( 'delete_transient_' . $transient ) ) {
@@ -770,7 +901,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				do_action( "delete_transient_{$transient}", $transient );
 			}
 			foreach ( array( $name, '_transient_timeout_' . $transient ) as $option ) {
-				if ( ! in_array( $option, $names, true ) ) {
+				if ( ! isset( $autoload[ $option ] ) ) {
 					continue;
 				}
 				if ( has_action( 'delete_option' ) ) {
@@ -1043,5 +1174,6 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		self::$found_transients         = array();
 		self::$pending_sales            = null;
 		self::$seeded                   = array();
+		self::$recount_terms            = array();
 	}
 }

@@ -13,6 +13,8 @@
 #    webhook/inventory-update, export);
 # 2b. tests/e2e/wc-run.sh: what WooCommerce reports after a sync (tests/e2e/wc-tests.php) on WooCommerce 7.9 / 10.5,
 #    with and without Redis, and with WooCommerce 10.5's product object cache;
+# 2c. tests/e2e/statements-tests.php: the server's statements of a whole request for 10 and for 5,000 items are
+#    equal, WooCommerce 7.9 / 10.5 active, both engines (sites e2e-st-wc79, e2e-st-wc105);
 # 3. php/tests/cli (PHPUnit driving the real WP-CLI as a process) on sites e2e-cli-wc79 and e2e-cli-wc105
 #    (WooCommerce 7.9 / 10.5 active), with and without the extension;
 # 4. php/install.sh into a temp WordPress dir with --ext-dir / --php-conf-dir overrides (the machine's PHP is
@@ -176,48 +178,95 @@ if [ "$have_native" = 1 ]; then
     fi
 fi
 
+# ------------------------------------------------------------------------------------------------ statements
+# Statements of a whole HTTP request for 10 and for 5,000 items do not differ, WooCommerce active (issue 11):
+# tests/e2e/statements-tests.php on sites of their own, e2e-st-wc79 and e2e-st-wc105 (the extension loaded; both
+# engines on each), counted by the server for a database user of the site's own; one site at a time.
+if [ "$have_native" = 1 ]; then
+    say "statements per request, 10 vs 5,000 items (tests/e2e/statements-tests.php)"
+    for stack in wc79 wc105; do
+        name="e2e-st-$stack"
+        rc=0
+        "$SITE" start "$name" --stack "$stack" --workers 2 >"$LOGS/site-$name.log" 2>&1 || rc=$?
+        if [ "$rc" -eq 3 ]; then
+            skip statements "$name: $(grep -m1 'skip:' "$LOGS/site-$name.log" | sed 's/^site.sh: skip: //')"
+            continue
+        elif [ "$rc" -ne 0 ]; then
+            fail statements "tests/e2e/lib/site.sh start $name --stack $stack (exit $rc)" "$(tail -n 30 "$LOGS/site-$name.log")"
+            continue
+        fi
+        SITES+=("$name")
+        rc=0
+        php "$REPO/tests/e2e/statements-tests.php" --report "$REPO/target/e2e/$name/env" >"$LOGS/statements-$name.log" 2>&1 || rc=$?
+        grep -v '^E2E-COUNTS ' "$LOGS/statements-$name.log"
+        if grep -q '^E2E-COUNTS statements ' "$LOGS/statements-$name.log"; then
+            add_counts <(grep '^E2E-COUNTS statements ' "$LOGS/statements-$name.log")
+        else
+            fail statements "tests/e2e/statements-tests.php on $name ended (exit $rc) without counts" "$(tail -n 20 "$LOGS/statements-$name.log")"
+        fi
+        [ "${MULOPIMFWC_E2E_KEEP:-0}" = 1 ] || "$SITE" stop "$name" >/dev/null 2>&1 || true
+    done
+fi
+
 # ------------------------------------------------------------------------------------------------ WP-CLI
 # php/tests/cli: the real WP-CLI (tests/lib/deps.sh wp) run as a process against sites of their own with
 # WooCommerce active, e2e-cli-wc79 and e2e-cli-wc105, each with both engines (php-fpm runs the php engine; the wp
 # processes of the native run load the extension through PHP_ARGS). A stack whose software is missing (site.sh
 # exit 3) is counted as skipped, with the reason.
-say "WP-CLI command tests (php/tests/cli: the real WP-CLI on WooCommerce sites e2e-cli-wc79 and e2e-cli-wc105, both engines)"
+say "WP-CLI command tests (php/tests/cli: the real WP-CLI on WooCommerce sites e2e-cli-wc79 and e2e-cli-wc105, both engines; the two stacks in parallel)"
 cli_engines=(php)
 if [ "$have_native" = 1 ]; then cli_engines=(native php); fi
-for stack in wc79 wc105; do
-    name="e2e-cli-$stack"
-    SITES+=("$name")
+# cli_stack STACK: its site, then each engine in turn; prints ok/FAIL/skip lines and `E2E-COUNTS cli-STACK ...`
+cli_stack() {
+    local stack=$1 name="e2e-cli-$1" rc engine junit log reason t f e s
+    PASSED=0 FAILED=0 SKIPPED=0
     rc=0
     "$SITE" start "$name" --engine php --stack "$stack" --workers 2 >"$LOGS/site-$name.log" 2>&1 || rc=$?
     if [ "$rc" -eq 3 ]; then
         reason="$(sed -n 's/^site\.sh: skip: //p' "$LOGS/site-$name.log" | head -n 1)"
         for engine in "${cli_engines[@]}"; do
-            SKIPPED=$((SKIPPED + 1))
-            printf 'skip  [cli-%s-%s] %s\n' "$stack" "$engine" "${reason:-the software of stack $stack is missing}"
+            skip "cli-$stack-$engine" "${reason:-the software of stack $stack is missing}"
         done
-        continue
     elif [ "$rc" -ne 0 ]; then
         fail "cli-$stack" "tests/e2e/lib/site.sh start $name --stack $stack (exit $rc)" "$(tail -n 30 "$LOGS/site-$name.log")"
-        continue
+    else
+        pass site "tests/e2e/lib/site.sh start $name --stack $stack"
+        for engine in "${cli_engines[@]}"; do
+            junit="$LOGS/cli-$stack-$engine.xml"
+            log="$LOGS/cli-$stack-$engine.log"
+            rm -f "$junit"
+            rc=0
+            MULOPIMFWC_E2E_SITE_ENV="$REPO/target/e2e/$name/env" MULOPIMFWC_CLI_ENGINE=$engine \
+                "$(command -v phpunit || echo /usr/bin/phpunit)" -c "$REPO/php/tests/cli/phpunit.xml" --log-junit "$junit" --testdox \
+                >"$log" 2>&1 || rc=$?
+            sed "s/^/[cli-$stack-$engine] /" "$log" | grep -v '^\[cli-[a-z0-9]*-[a-z]*\] *$'
+            if read -r t f e s < <(parse_junit "$junit"); then
+                f=$((f + e))
+                PASSED=$((PASSED + t - f - s)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
+                if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail "cli-$stack-$engine" "phpunit exited $rc with no failing test"; fi
+            else
+                fail "cli-$stack-$engine" "phpunit wrote no JUnit log (exit $rc): bootstrap failed?" "$(tail -n 20 "$log")"
+            fi
+        done
     fi
-    pass site "tests/e2e/lib/site.sh start $name --stack $stack"
-    for engine in "${cli_engines[@]}"; do
-        junit="$LOGS/cli-$stack-$engine.xml"
-        log="$LOGS/cli-$stack-$engine.log"
-        rm -f "$junit"
-        rc=0
-        MULOPIMFWC_E2E_SITE_ENV="$REPO/target/e2e/$name/env" MULOPIMFWC_CLI_ENGINE=$engine \
-            "$(command -v phpunit || echo /usr/bin/phpunit)" -c "$REPO/php/tests/cli/phpunit.xml" --log-junit "$junit" --testdox \
-            >"$log" 2>&1 || rc=$?
-        sed "s/^/[cli-$stack-$engine] /" "$log" | grep -v '^\[cli-[a-z0-9]*-[a-z]*\] *$'
-        if read -r t f e s < <(parse_junit "$junit"); then
-            f=$((f + e))
-            PASSED=$((PASSED + t - f - s)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-            if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then fail "cli-$stack-$engine" "phpunit exited $rc with no failing test"; fi
-        else
-            fail "cli-$stack-$engine" "phpunit wrote no JUnit log (exit $rc): bootstrap failed?" "$(tail -n 20 "$log")"
-        fi
-    done
+    printf 'E2E-COUNTS cli-%s passed=%d failed=%d skipped=%d\n' "$stack" "$PASSED" "$FAILED" "$SKIPPED"
+}
+cpids=()
+for stack in wc79 wc105; do
+    SITES+=("e2e-cli-$stack")
+    cli_stack "$stack" >"$LOGS/cli-$stack.log" 2>&1 &
+    cpids+=($!)
+done
+for i in "${!cpids[@]}"; do
+    wait "${cpids[$i]}" || true
+done
+for stack in wc79 wc105; do
+    cat "$LOGS/cli-$stack.log"
+    if grep -q "^E2E-COUNTS cli-$stack " "$LOGS/cli-$stack.log"; then
+        add_counts <(grep "^E2E-COUNTS cli-$stack " "$LOGS/cli-$stack.log")
+    else
+        fail "cli-$stack" "the WP-CLI tests on $stack ended without counts" "$(tail -n 20 "$LOGS/cli-$stack.log")"
+    fi
 done
 
 # ------------------------------------------------------------------------------------------------ install.sh
