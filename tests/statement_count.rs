@@ -25,13 +25,35 @@ fn server_count(db: &mut TestDb) -> u64 {
     row.map(|r| r.0).unwrap_or(0)
 }
 
+/// The server's count once it has settled: MariaDB adds a command to the user's statistics when it has
+/// finished it, which may be just after the client got its answer; so read until three reads 20 ms apart
+/// agree (at most 2 s).
+fn settled_count(db: &mut TestDb) -> u64 {
+    let mut last = server_count(db);
+    let mut same = 0;
+    for _ in 0..100 {
+        std::thread::sleep(std::time::Duration::from_millis(20));
+        let now = server_count(db);
+        if now == last {
+            same += 1;
+            if same == 2 {
+                break;
+            }
+        } else {
+            same = 0;
+            last = now;
+        }
+    }
+    last
+}
+
 /// Statements the server counted for one request, and the engine's own count.
 fn measured(db: &mut TestDb, opts: &EngineOptions, req: &str) -> (u64, u64) {
     // Warm the pool so that connecting is not counted.
     run_json(b"{\"items\": []}", opts).expect("warm-up");
-    let before = server_count(db);
+    let before = settled_count(db);
     let out = run_json(req.as_bytes(), opts).expect("sync");
-    let after = server_count(db);
+    let after = settled_count(db);
     let own = out["stats"]["statements"].as_u64().expect("engine count");
     (after - before, own)
 }
