@@ -134,7 +134,7 @@ struct Prepared {
     site: Site,
     fields: Vec<Result<ItemFields, ItemError>>,
     /// Each item's identifiers as given, for `items_failed`.
-    identifiers: Vec<serde_json::Map<String, Value>>,
+    identifiers: request::Identifiers,
 }
 
 fn attempt_once<'p>(
@@ -142,7 +142,7 @@ fn attempt_once<'p>(
     opts: &EngineOptions,
     dry_run: bool,
     order: Order,
-    items: &mut Option<Vec<Value>>,
+    items: &mut Option<request::Items>,
     prepared: &'p mut Option<Prepared>,
     clock: &mut Timings,
 ) -> Result<(Report, &'p Prepared), DbFailure> {
@@ -153,12 +153,7 @@ fn attempt_once<'p>(
             let site = clock.time(Phase::Resolve, || read_site(s, &t, opts))?;
             let validating = Instant::now();
             let raw = items.take().unwrap_or_default();
-            let fields = raw
-                .iter()
-                .map(|it| request::validate_item(it, &site.decimal_sep))
-                .collect();
-            let identifiers = raw.iter().map(request::identifiers).collect();
-            drop(raw);
+            let (fields, identifiers) = request::prepare(raw, &site.decimal_sep);
             clock.add(Phase::Parse, validating);
             prepared.insert(Prepared {
                 site,
@@ -309,21 +304,20 @@ fn read_site(s: &mut Session, t: &Tables, opts: &EngineOptions) -> Result<Site, 
 fn rows_in<T: mysql::prelude::FromRow>(
     s: &mut Session,
     head: &str,
-    parts: Vec<String>,
+    parts: impl IntoIterator<Item = String>,
     tail: &str,
 ) -> Result<Vec<T>, DbFailure> {
     let mut out = Vec::new();
-    if parts.is_empty() {
-        return Ok(out);
-    }
-    for sql in chunked(head, ",", tail, parts, s.packet_budget) {
+    let budget = s.packet_budget;
+    for sql in chunked(head, ",", tail, parts, budget) {
         out.extend(s.rows::<T>(&sql)?);
     }
     Ok(out)
 }
 
-fn ids_parts(ids: impl IntoIterator<Item = u64>) -> Vec<String> {
-    ids.into_iter().map(|i| i.to_string()).collect()
+/// Integers as SQL list parts, made as the statements are built.
+fn ids_parts(ids: impl IntoIterator<Item = u64>) -> impl Iterator<Item = String> {
+    ids.into_iter().map(|i| i.to_string())
 }
 
 /// Finds every product id, SKU, location id and slug of the request with set queries.
@@ -375,7 +369,7 @@ fn lookup(
             posts = t.posts,
             pm = t.postmeta
         ),
-        skus.iter().map(|s| str_lit(s)).collect(),
+        skus.iter().map(|s| str_lit(s)),
         ")",
     )?;
     for (id, sku) in &by_sku {
@@ -424,10 +418,6 @@ fn insert_and_lock(
     }
     snap.meta.clear();
     let mut fresh: Option<Vec<FreshRow>> = Some(Vec::with_capacity(new_rows.len()));
-    let mut keep = |got: Option<Vec<FreshRow>>| match (fresh.as_mut(), got) {
-        (Some(all), Some(got)) => all.extend(got),
-        _ => fresh = None,
-    };
     // A server without NOWAIT cannot fail the bulk lock fast: new rows then go post by post.
     let order = if !s.nowait && !new_rows.is_empty() {
         Order::PostByPost
@@ -436,7 +426,7 @@ fn insert_and_lock(
     };
     match order {
         Order::Bulk => {
-            keep(insert_fresh(s, t, new_rows)?);
+            insert_fresh(s, t, new_rows, &mut fresh)?;
             let mut ids: Vec<u64> = read.into_values().flatten().collect();
             ids.sort_unstable();
             // Here the server has NOWAIT whenever rows were inserted (else: post by post).
@@ -455,7 +445,7 @@ fn insert_and_lock(
                 if let Some(writes) = by_post.get(&post) {
                     pending.sort_unstable();
                     lock_rows(s, t, std::mem::take(&mut pending), false, snap)?;
-                    keep(insert_fresh(s, t, writes)?);
+                    insert_fresh(s, t, writes, &mut fresh)?;
                 }
             }
             pending.sort_unstable();
@@ -504,18 +494,18 @@ fn lock_rows(
 /// A row this transaction inserted: (post, key, meta_id, value).
 type FreshRow = (u64, String, u64, String);
 
-/// Inserts new meta rows (no `meta_id`); returns each row's (post, key, id, value) when the
-/// server hands out consecutive ids for a multi-row insert, else `None`.
+/// Inserts new meta rows (no `meta_id`); adds each row's (post, key, id, value) to `out` when
+/// the server hands out consecutive ids for a multi-row insert, else makes it `None`.
 fn insert_fresh(
     s: &mut Session,
     t: &Tables,
     writes: &[&MetaWrite],
-) -> Result<Option<Vec<FreshRow>>, DbFailure> {
+    out: &mut Option<Vec<FreshRow>>,
+) -> Result<(), DbFailure> {
     let head = format!(
         "INSERT INTO {} (meta_id, post_id, meta_key, meta_value) VALUES ",
         t.postmeta
     );
-    let mut out = Some(Vec::with_capacity(writes.len()));
     let mut sql = String::new();
     let mut batch: Vec<&MetaWrite> = Vec::new();
     let flush = |s: &mut Session,
@@ -543,7 +533,7 @@ fn insert_fresh(
     for w in writes {
         let part = meta_tuple(w);
         if !sql.is_empty() && sql.len() + part.len() + 1 > s.packet_budget {
-            flush(s, &mut sql, &mut batch, &mut out)?;
+            flush(s, &mut sql, &mut batch, out)?;
         }
         if sql.is_empty() {
             sql.push_str(&head);
@@ -553,8 +543,8 @@ fn insert_fresh(
         sql.push_str(&part);
         batch.push(w);
     }
-    flush(s, &mut sql, &mut batch, &mut out)?;
-    Ok(out)
+    flush(s, &mut sql, &mut batch, out)?;
+    Ok(())
 }
 
 /// Reads each meta row the plan can need, once (replacing what the snapshot held): WooCommerce's
@@ -604,11 +594,18 @@ fn read_meta(
 }
 
 /// Runs `SELECT meta_id, post_id, meta_key, meta_value ...` statements into the snapshot.
-fn load_rows(s: &mut Session, sqls: Vec<String>, snap: &mut Snapshot) -> Result<(), DbFailure> {
+fn load_rows(
+    s: &mut Session,
+    sqls: impl IntoIterator<Item = String>,
+    snap: &mut Snapshot,
+) -> Result<(), DbFailure> {
     for sql in sqls {
-        for (meta_id, post_id, key, value) in s.rows::<(u64, u64, String, Option<String>)>(&sql)? {
-            snap.add_row(post_id, key, meta_id, value.unwrap_or_default());
-        }
+        s.each_row::<(u64, u64, String, Option<String>)>(
+            &sql,
+            |(meta_id, post_id, key, value)| {
+                snap.add_row(post_id, key, meta_id, value.unwrap_or_default());
+            },
+        )?;
     }
     Ok(())
 }
@@ -714,7 +711,7 @@ fn sync_once(
     let lookups = lookup(s, t, fields)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
         .iter()
-        .map(|f| f.clone().and_then(|f| lookups.resolve(f)))
+        .map(|f| f.as_ref().map_err(|e| *e).and_then(|f| lookups.resolve(f)))
         .collect();
     clock.add(Phase::Resolve, resolving);
 
@@ -821,7 +818,9 @@ fn write_meta_logged(
         return Ok(Vec::new());
     }
     upsert_meta(s, t, writes.iter().filter(|w| w.meta_id.is_some()))?;
-    let rows = match insert_fresh(s, t, &inserts)? {
+    let mut got = Some(Vec::with_capacity(inserts.len()));
+    insert_fresh(s, t, &inserts, &mut got)?;
+    let rows = match got {
         Some(rows) => rows,
         // The server did not say which ids the rows got: the rows of those keys that the snapshot
         // does not know are this statement's (their posts are locked).

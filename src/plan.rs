@@ -519,12 +519,13 @@ mod tests {
         stock: i64,
         reg: Option<&str>,
         sale: Option<&str>,
-    ) -> Result<Resolved, ItemError> {
+    ) -> Result<Resolved<'static>, ItemError> {
         let p = |s: &str| parse_price(PriceSource::Text(s), ".");
         Ok(Resolved {
             post_id: post,
             term_id: term,
-            fields: ItemFields {
+            // A test's items live as long as the test binary.
+            fields: Box::leak(Box::new(ItemFields {
                 product_id: Some(post),
                 sku: None,
                 location: LocationRef {
@@ -537,7 +538,7 @@ mod tests {
                 sale_price: sale.and_then(p),
                 backorders: None,
                 disabled: None,
-            },
+            })),
         })
     }
 
@@ -720,13 +721,15 @@ mod tests {
     }
 
     fn with_stock(
-        mut r: Result<Resolved, ItemError>,
+        mut r: Result<Resolved<'static>, ItemError>,
         op: StockOp,
         expected: Option<i64>,
-    ) -> Result<Resolved, ItemError> {
+    ) -> Result<Resolved<'static>, ItemError> {
         if let Ok(r) = r.as_mut() {
-            r.fields.stock = op;
-            r.fields.expected_stock = expected;
+            let mut fields = r.fields.clone();
+            fields.stock = op;
+            fields.expected_stock = expected;
+            r.fields = Box::leak(Box::new(fields));
         }
         r
     }
@@ -839,7 +842,7 @@ mod tests {
         );
     }
 
-    fn item_at(post: u64, term: u64, stock: i64) -> Result<Resolved, ItemError> {
+    fn item_at(post: u64, term: u64, stock: i64) -> Result<Resolved<'static>, ItemError> {
         item(post, term, stock, None, None)
     }
 }

@@ -57,18 +57,210 @@ pub struct ItemFields {
     pub disabled: Option<bool>,
 }
 
+/// The items of a request, each kept as its compact JSON text in one buffer: a few bytes over
+/// the text per item, where a parsed `Value` tree takes about ten times the text. Each item is
+/// parsed again, one at a time, when it is validated.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct Items {
+    text: Vec<u8>,
+    /// Where each item's text ends in `text`.
+    ends: Vec<usize>,
+}
+
+impl Items {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Item `i`'s JSON text.
+    pub fn text(&self, i: usize) -> Option<&[u8]> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        self.text.get(start..end)
+    }
+
+    /// Item `i` as a `Value` (`None` past the end).
+    pub fn value(&self, i: usize) -> Option<Value> {
+        // The text is serde_json's own output: it always parses.
+        self.text(i).and_then(|t| serde_json::from_slice(t).ok())
+    }
+
+    /// Every item as a `Value`.
+    pub fn to_values(&self) -> Vec<Value> {
+        (0..self.len()).filter_map(|i| self.value(i)).collect()
+    }
+
+    fn push(&mut self, item: &Value) -> Result<(), EngineError> {
+        serde_json::to_writer(&mut self.text, item).map_err(|_| EngineError::invalid_data())?;
+        self.ends.push(self.text.len());
+        Ok(())
+    }
+
+    fn from_values(values: Vec<Value>) -> Result<Items, EngineError> {
+        let mut items = Items::default();
+        for v in values {
+            items.push(&v)?;
+        }
+        items.text.shrink_to_fit();
+        Ok(items)
+    }
+}
+
 /// A request body: its items and its flags.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Body {
-    pub items: Vec<Value>,
+    pub items: Items,
     /// `"dry_run": true` at the top level.
     pub dry_run: bool,
 }
 
 /// Parses the raw JSON body. Whole-request errors only.
+///
+/// The body is read as a stream: each item is parsed on its own (as a `Value`, with the same
+/// checks and nesting limit as the whole document) and kept as compact text, so that the whole
+/// request never exists as one `Value` tree.
 pub fn parse_body(body: &[u8]) -> Result<Body, EngineError> {
-    let value: Value = serde_json::from_slice(body).map_err(|_| EngineError::invalid_data())?;
-    body_of(value)
+    use serde::de::DeserializeSeed;
+    let mut de = serde_json::Deserializer::from_slice(body);
+    let top = TopSeed
+        .deserialize(&mut de)
+        .map_err(|_| EngineError::invalid_data())?;
+    de.end().map_err(|_| EngineError::invalid_data())?;
+    let Some(TopObject { items, dry_run }) = top else {
+        return Err(EngineError::invalid_data());
+    };
+    let dry_run = match dry_run {
+        None | Some(Value::Null) => false,
+        Some(Value::Bool(b)) => b,
+        Some(_) => return Err(EngineError::invalid_data()),
+    };
+    match items {
+        Some(Some(mut items)) => {
+            items.text.shrink_to_fit();
+            items.ends.shrink_to_fit();
+            Ok(Body { items, dry_run })
+        }
+        _ => Err(EngineError::invalid_data()),
+    }
+}
+
+/// The top level of a body when it is an object: its `items` when an array, its `dry_run`
+/// (anything else at the top level is `None`: refused once the document is known to be JSON).
+struct TopObject {
+    /// `Some(None)`: `items` is there but not an array. The last `items` counts, as in a
+    /// decoded object.
+    items: Option<Option<Items>>,
+    dry_run: Option<Value>,
+}
+
+struct TopSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for TopSeed {
+    type Value = Option<TopObject>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(TopVisitor)
+    }
+}
+
+struct TopVisitor;
+
+/// A value that is not the one looked for: parsed (and dropped) as a `Value`, so that it gets
+/// exactly the checks it got as part of a whole document.
+macro_rules! other_values {
+    ($out:expr) => {
+        fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+        fn visit_unit<E>(self) -> Result<Self::Value, E> {
+            Ok($out)
+        }
+    };
+}
+
+impl<'de> serde::de::Visitor<'de> for TopVisitor {
+    type Value = Option<TopObject>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("a JSON document")
+    }
+
+    other_values!(None);
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<Value>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut items = None;
+        let mut dry_run = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match key.as_str() {
+                "items" => items = Some(map.next_value_seed(ItemsSeed)?),
+                "dry_run" => dry_run = Some(map.next_value::<Value>()?),
+                _ => {
+                    map.next_value::<Value>()?;
+                }
+            }
+        }
+        Ok(Some(TopObject { items, dry_run }))
+    }
+}
+
+/// `items`: the array's elements, each parsed and kept as compact text; `None` for any other value.
+struct ItemsSeed;
+
+impl<'de> serde::de::DeserializeSeed<'de> for ItemsSeed {
+    type Value = Option<Items>;
+
+    fn deserialize<D: serde::Deserializer<'de>>(self, d: D) -> Result<Self::Value, D::Error> {
+        d.deserialize_any(ItemsVisitor)
+    }
+}
+
+struct ItemsVisitor;
+
+impl<'de> serde::de::Visitor<'de> for ItemsVisitor {
+    type Value = Option<Items>;
+
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an array of items")
+    }
+
+    other_values!(None);
+
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        while map.next_entry::<String, Value>()?.is_some() {}
+        Ok(None)
+    }
+
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        use serde::de::Error;
+        let mut items = Items::default();
+        while let Some(item) = seq.next_element::<Value>()? {
+            items
+                .push(&item)
+                .map_err(|_| A::Error::custom("unwritable item"))?;
+        }
+        Ok(Some(items))
+    }
 }
 
 /// Takes the `items` array (and the flags) out of a decoded body.
@@ -82,9 +274,73 @@ pub fn body_of(value: Value) -> Result<Body, EngineError> {
         Some(_) => return Err(EngineError::invalid_data()),
     };
     match map.remove("items") {
-        Some(Value::Array(items)) => Ok(Body { items, dry_run }),
+        Some(Value::Array(items)) => Ok(Body {
+            items: Items::from_values(items)?,
+            dry_run,
+        }),
         _ => Err(EngineError::invalid_data()),
     }
+}
+
+/// Each item's identifiers as given (for `items_failed`), kept as compact JSON text in one
+/// buffer: only the failed items' are ever read back.
+#[derive(Debug, Default)]
+pub struct Identifiers {
+    text: Vec<u8>,
+    ends: Vec<usize>,
+}
+
+impl Identifiers {
+    pub fn len(&self) -> usize {
+        self.ends.len()
+    }
+
+    pub fn is_empty(&self) -> bool {
+        self.ends.is_empty()
+    }
+
+    /// Item `i`'s identifiers (`None` past the end).
+    pub fn get(&self, i: usize) -> Option<serde_json::Map<String, Value>> {
+        let end = *self.ends.get(i)?;
+        let start = if i == 0 { 0 } else { self.ends[i - 1] };
+        if start == end {
+            return Some(serde_json::Map::new());
+        }
+        self.text
+            .get(start..end)
+            .and_then(|t| serde_json::from_slice(t).ok())
+    }
+
+    fn push(&mut self, ids: &serde_json::Map<String, Value>) {
+        // A map of JSON values always serializes; an empty one is kept as no text at all.
+        if !ids.is_empty() && serde_json::to_writer(&mut self.text, ids).is_err() {
+            self.text.truncate(self.ends.last().copied().unwrap_or(0));
+        }
+        self.ends.push(self.text.len());
+    }
+}
+
+/// Validates every item (see `validate_item`) and keeps its identifiers, consuming the items one
+/// at a time.
+pub fn prepare(
+    items: Items,
+    decimal_sep: &str,
+) -> (Vec<Result<ItemFields, ItemError>>, Identifiers) {
+    let mut fields = Vec::with_capacity(items.len());
+    let mut ids = Identifiers::default();
+    ids.ends.reserve_exact(items.len());
+    for i in 0..items.len() {
+        let Some(item) = items.value(i) else {
+            fields.push(Err(ItemError::INVALID_ITEM));
+            ids.push(&serde_json::Map::new());
+            continue;
+        };
+        fields.push(validate_item(&item, decimal_sep));
+        ids.push(&identifiers(&item));
+    }
+    drop(items);
+    ids.text.shrink_to_fit();
+    (fields, ids)
 }
 
 /// The identifiers an item carries, as given (for `items_failed`).

@@ -30,12 +30,13 @@ pub struct PostInfo {
     pub status: String,
 }
 
-/// An item whose product and location are known.
+/// An item whose product and location are known. Its fields are the validated item's own
+/// (borrowed: an attempt resolves the items again without copying them).
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Resolved {
+pub struct Resolved<'f> {
     pub post_id: u64,
     pub term_id: u64,
-    pub fields: ItemFields,
+    pub fields: &'f ItemFields,
 }
 
 /// The answers of the lookup queries.
@@ -123,9 +124,9 @@ impl Lookups {
     }
 
     /// Resolves one validated item.
-    pub fn resolve(&self, fields: ItemFields) -> Result<Resolved, ItemError> {
-        let post_id = self.product(&fields)?;
-        let term_id = self.location(&fields)?;
+    pub fn resolve<'f>(&self, fields: &'f ItemFields) -> Result<Resolved<'f>, ItemError> {
+        let post_id = self.product(fields)?;
+        let term_id = self.location(fields)?;
         Ok(Resolved {
             post_id,
             term_id,
@@ -177,7 +178,7 @@ mod tests {
     #[test]
     fn products() {
         let l = lookups();
-        let code = |f| l.resolve(f).map(|r| r.post_id).map_err(|e| e.code);
+        let code = |f: ItemFields| l.resolve(&f).map(|r| r.post_id).map_err(|e| e.code);
         assert_eq!(
             code(fields(None, Some("prod-001  "), Some(5), None)),
             Ok(10)
@@ -207,7 +208,7 @@ mod tests {
     #[test]
     fn locations() {
         let l = lookups();
-        let code = |f| l.resolve(f).map(|r| r.term_id).map_err(|e| e.code);
+        let code = |f: ItemFields| l.resolve(&f).map(|r| r.term_id).map_err(|e| e.code);
         assert_eq!(code(fields(Some(10), None, None, Some("warehouse"))), Ok(6));
         assert_eq!(
             code(fields(Some(10), None, Some(5), Some("main-store"))),

@@ -18,7 +18,7 @@ pub fn summary(total: usize, ok: usize, failed: usize) -> String {
 
 pub fn build(
     report: &Report,
-    identifiers: &[serde_json::Map<String, Value>],
+    identifiers: &crate::request::Identifiers,
     stats: Stats,
     dry_run: bool,
 ) -> Value {
@@ -36,7 +36,7 @@ pub fn build(
                 "message": e.message,
             });
             if let (Some(map), Some(ids)) = (entry.as_object_mut(), identifiers.get(i)) {
-                map.extend(ids.clone());
+                map.extend(ids);
             }
             items_failed.push(entry);
         }

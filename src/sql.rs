@@ -92,32 +92,62 @@ pub fn str_list<'a>(items: impl IntoIterator<Item = &'a str>) -> String {
 
 /// Builds `head part,part,... tail` statements, each at most `budget` bytes long (a single part
 /// longer than that still gets a statement of its own, which the server may refuse).
-pub fn chunked(
-    head: &str,
-    sep: &str,
-    tail: &str,
-    parts: impl IntoIterator<Item = String>,
+///
+/// Lazy: each statement is built when the caller takes it, so that only one statement's text
+/// (and the parts not taken yet, when they are produced lazily too) is held at a time.
+pub fn chunked<'h, I: IntoIterator<Item = String>>(
+    head: &'h str,
+    sep: &'h str,
+    tail: &'h str,
+    parts: I,
     budget: usize,
-) -> Vec<String> {
-    let mut out = Vec::new();
-    let mut cur = String::new();
-    for part in parts {
-        if !cur.is_empty() && cur.len() + sep.len() + part.len() + tail.len() > budget {
-            cur.push_str(tail);
-            out.push(std::mem::take(&mut cur));
+) -> Chunks<'h, I::IntoIter> {
+    Chunks {
+        head,
+        sep,
+        tail,
+        parts: parts.into_iter(),
+        budget,
+        next: None,
+    }
+}
+
+/// The statements of `chunked`.
+pub struct Chunks<'h, I> {
+    head: &'h str,
+    sep: &'h str,
+    tail: &'h str,
+    parts: I,
+    budget: usize,
+    /// A part taken that did not fit the previous statement.
+    next: Option<String>,
+}
+
+impl<I: Iterator<Item = String>> Iterator for Chunks<'_, I> {
+    type Item = String;
+
+    fn next(&mut self) -> Option<String> {
+        let mut cur = String::new();
+        while let Some(part) = self.next.take().or_else(|| self.parts.next()) {
+            if !cur.is_empty()
+                && cur.len() + self.sep.len() + part.len() + self.tail.len() > self.budget
+            {
+                self.next = Some(part);
+                break;
+            }
+            if cur.is_empty() {
+                cur.push_str(self.head);
+            } else {
+                cur.push_str(self.sep);
+            }
+            cur.push_str(&part);
         }
         if cur.is_empty() {
-            cur.push_str(head);
-        } else {
-            cur.push_str(sep);
+            return None;
         }
-        cur.push_str(&part);
+        cur.push_str(self.tail);
+        Some(cur)
     }
-    if !cur.is_empty() {
-        cur.push_str(tail);
-        out.push(cur);
-    }
-    out
 }
 
 /// Comma-separated integers.
@@ -146,12 +176,18 @@ mod tests {
     #[test]
     fn chunks_respect_budget() {
         let parts = (0..100).map(|i| format!("({i})"));
-        let stmts = chunked("INSERT INTO t VALUES ", ",", ";", parts, 64);
+        let stmts: Vec<String> = chunked("INSERT INTO t VALUES ", ",", ";", parts, 64).collect();
         assert!(stmts.len() > 1);
         assert!(stmts.iter().all(|s| s.len() <= 64));
         let joined: usize = stmts.iter().map(|s| s.matches('(').count()).sum();
         assert_eq!(joined, 100);
-        assert!(chunked("H", ",", "", Vec::<String>::new(), 10).is_empty());
+        assert!(chunked("H", ",", "", Vec::<String>::new(), 10)
+            .next()
+            .is_none());
+        // The same statements as one eager pass: a part that does not fit starts the next.
+        let parts = ["aaaa", "bb", "cccccc", "d"].map(String::from);
+        let stmts: Vec<String> = chunked("H ", ",", ";", parts, 10).collect();
+        assert_eq!(stmts, vec!["H aaaa,bb;", "H cccccc;", "H d;"]);
     }
 
     #[test]

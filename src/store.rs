@@ -169,6 +169,25 @@ impl Session {
         Ok(out)
     }
 
+    /// Runs a query and hands each row, converted, to `f` as it arrives (no list of them is
+    /// kept).
+    pub fn each_row<T: FromRow>(
+        &mut self,
+        sql: &str,
+        mut f: impl FnMut(T),
+    ) -> Result<(), DbFailure> {
+        self.statements += 1;
+        let result = self
+            .conn
+            .query_iter(sql)
+            .map_err(|e| DbFailure::from_mysql(&e))?;
+        for row in result {
+            let row: Row = row.map_err(|e| DbFailure::from_mysql(&e))?;
+            f(mysql::from_row_opt::<T>(row).map_err(|_| DbFailure::Fatal(None))?);
+        }
+        Ok(())
+    }
+
     /// Runs a statement; returns the affected row count.
     pub fn exec(&mut self, sql: &str) -> Result<u64, DbFailure> {
         self.statements += 1;

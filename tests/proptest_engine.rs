@@ -171,7 +171,7 @@ proptest! {
         match parse_body(&text) {
             Ok(body) => {
                 prop_assert!(want_ok, "accepted {}", doc);
-                prop_assert_eq!(&Value::Array(body.items.clone()), &doc["items"]);
+                prop_assert_eq!(&Value::Array(body.items.to_values()), &doc["items"]);
                 prop_assert_eq!(body_of(doc.clone()).expect("same via body_of").items, body.items);
             }
             Err(e) => {
@@ -469,14 +469,14 @@ proptest! {
         // Through the whole validator, from body text: JSON string and (when JSON can write it) number.
         let body = format!("{{\"items\":[{{\"sku\":\"A\",\"location_id\":1,\"stock\":1,\"regular_price\":{}}}]}}", serde_json::to_string(&raw).expect("str"));
         let items = parse_body(body.as_bytes()).expect("body").items;
-        let f = validate_item(&items[0], ".").expect("valid item");
+        let f = validate_item(&items.value(0).expect("one item"), ".").expect("valid item");
         prop_assert_eq!(f.regular_price.as_ref().map(|p| p.text.as_str()), Some(d.as_str()));
         let leading_zero = d.len() > 1 && d.starts_with('0') && !d.starts_with("0.");
         let json_number = !d.starts_with('.') && !leading_zero;
         if json_number {
             let body = format!("{{\"items\":[{{\"sku\":\"A\",\"location_id\":1,\"stock\":1,\"sale_price\":{d}}}]}}");
             let items = parse_body(body.as_bytes()).expect("body with a number").items;
-            let f = validate_item(&items[0], ".").expect("valid item");
+            let f = validate_item(&items.value(0).expect("one item"), ".").expect("valid item");
             prop_assert_eq!(f.sale_price.as_ref().map(|p| p.text.as_str()), Some(d.as_str()));
         }
     }
@@ -531,7 +531,7 @@ proptest! {
         prop_assert_eq!(parse_stock_number(&text), None);
         let body = format!("{{\"items\":[{{\"sku\":\"A\",\"location_id\":1,\"stock\":{text}}}]}}");
         let items = parse_body(body.as_bytes()).expect("JSON").items;
-        prop_assert_eq!(validate_item(&items[0], ".").err().map(|e| e.code), Some("invalid_stock"));
+        prop_assert_eq!(validate_item(&items.value(0).expect("one item"), ".").err().map(|e| e.code), Some("invalid_stock"));
     }
 
     /// Any string as stock or id: never a panic; accepted only as `[sign]digits` (ids: positive).
@@ -672,7 +672,9 @@ fn named_hostile_inputs() {
         .expect("within the nesting limit")
         .items;
     assert_eq!(
-        validate_item(&items[0], ".").err().map(|e| e.code),
+        validate_item(&items.value(0).expect("one item"), ".")
+            .err()
+            .map(|e| e.code),
         Some("invalid_sku")
     );
 }

@@ -8,7 +8,7 @@
  * CASE: native (mulopimfwc_bulk_sync() with the options the plugin builds from wp-config.php),
  *       php (the plugin's Mulopimfwc_Bulk_Sync_PHP_Engine, item limit lifted to 100,000),
  *       baseline (mulopimfwc_bench_baseline_sync() of the bench mu-plugin, json_decode included).
- * Prints one JSON line: seconds, memory (Zend peak/growth, RSS peak/growth), statements (the server's
+ * Prints one JSON line: seconds, memory (Zend peak/growth; RSS before, peak, growth, after), statements (the server's
  * Questions counter around the call, minus the cost of reading it), success/failed counts.
  */
 
@@ -72,6 +72,7 @@ $t1   = hrtime( true );
 $q1   = $questions();
 $peak = memory_get_peak_usage( true );
 $hwm  = bench_proc_kb( 'VmHWM' );
+$rss1 = bench_proc_kb( 'VmRSS' ); // after the call (the native engine has freed and trimmed its heap)
 if ( is_wp_error( $result ) ) {
 	$error  = $result->get_error_code() . ': ' . $result->get_error_message();
 	$result = null;
@@ -83,6 +84,8 @@ echo json_encode(
 		'mem_growth'        => $peak - $mem0,
 		'rss_peak'          => $hwm_ok ? $hwm * 1024 : null,
 		'rss_growth'        => $hwm_ok ? ( $hwm - $rss0 ) * 1024 : null,
+		'rss_before'        => $rss0 >= 0 ? $rss0 * 1024 : null,
+		'rss_after'         => $rss1 >= 0 ? $rss1 * 1024 : null,
 		'statements'        => $q1 - $q0 - $self,
 		'engine_statements' => isset( $result['stats']['statements'] ) ? (int) $result['stats']['statements'] : ( isset( $php_engine ) ? $php_engine->query_count : null ),
 		'success'           => isset( $result['results']['success'] ) ? (int) $result['results']['success'] : null,
