@@ -325,28 +325,7 @@ function mulopimfwc_bench_baseline_sync( $items ) {
 			if ( 'product' === $post->post_type ) {
 				get_the_terms( $product_id, 'product_type' );
 			}
-			if ( ! empty( $item['location_id'] ) ) {
-				$location = get_term( absint( $item['location_id'] ), 'mulopimfwc_store_location' );
-			} elseif ( ! empty( $item['location_slug'] ) ) {
-				$location = get_term_by( 'slug', sanitize_title( $item['location_slug'] ), 'mulopimfwc_store_location' );
-			} else {
-				throw new Exception( 'Location ID or slug is required.' );
-			}
-			if ( ! $location || is_wp_error( $location ) ) {
-				throw new Exception( 'Location not found.' );
-			}
-			if ( ! isset( $item['stock'] ) ) {
-				throw new Exception( 'Stock is required.' );
-			}
-			$loc   = (int) $location->term_id;
-			$stock = intval( $item['stock'] );
-			update_post_meta( $product_id, '_location_stock_' . $loc, $stock );
-			if ( isset( $item['regular_price'] ) ) {
-				update_post_meta( $product_id, '_location_regular_price_' . $loc, wc_format_decimal_bench( $item['regular_price'] ) );
-			}
-			if ( isset( $item['sale_price'] ) ) {
-				update_post_meta( $product_id, '_location_sale_price_' . $loc, wc_format_decimal_bench( $item['sale_price'] ) );
-			}
+			list( $loc, $stock ) = mulopimfwc_bench_baseline_location_meta( $item, $product_id, 'wc_format_decimal_bench' );
 			if ( ! $primary || $primary === $loc ) {
 				mulopimfwc_bench_update_main_stock( $post, $stock );
 			}
@@ -356,15 +335,7 @@ function mulopimfwc_bench_baseline_sync( $items ) {
 			$errors[] = sprintf( 'Item %d: %s', $i + 1, $e->getMessage() );
 		}
 	}
-	return array(
-		'success' => true,
-		'message' => sprintf( 'Processed %d items. %d succeeded, %d failed.', $success + $failed, $success, $failed ),
-		'results' => array(
-			'success' => $success,
-			'failed'  => $failed,
-			'errors'  => $errors,
-		),
-	);
+	return mulopimfwc_bench_baseline_response( $success, $failed, $errors );
 }
 
 /**
@@ -397,28 +368,7 @@ function mulopimfwc_bench_baseline_sync_wc( $items ) {
 			if ( ! $product ) {
 				throw new Exception( 'Product not found.' );
 			}
-			if ( ! empty( $item['location_id'] ) ) {
-				$location = get_term( absint( $item['location_id'] ), 'mulopimfwc_store_location' );
-			} elseif ( ! empty( $item['location_slug'] ) ) {
-				$location = get_term_by( 'slug', sanitize_title( $item['location_slug'] ), 'mulopimfwc_store_location' );
-			} else {
-				throw new Exception( 'Location ID or slug is required.' );
-			}
-			if ( ! $location || is_wp_error( $location ) ) {
-				throw new Exception( 'Location not found.' );
-			}
-			if ( ! isset( $item['stock'] ) ) {
-				throw new Exception( 'Stock is required.' );
-			}
-			$loc   = (int) $location->term_id;
-			$stock = intval( $item['stock'] );
-			update_post_meta( $product_id, '_location_stock_' . $loc, $stock );
-			if ( isset( $item['regular_price'] ) ) {
-				update_post_meta( $product_id, '_location_regular_price_' . $loc, wc_format_decimal( $item['regular_price'] ) );
-			}
-			if ( isset( $item['sale_price'] ) ) {
-				update_post_meta( $product_id, '_location_sale_price_' . $loc, wc_format_decimal( $item['sale_price'] ) );
-			}
+			list( $loc, $stock ) = mulopimfwc_bench_baseline_location_meta( $item, $product_id, 'wc_format_decimal' );
 			if ( ( ! $primary || $primary === $loc ) && $product->managing_stock() ) {
 				wc_update_product_stock( $product, $stock, 'set' );
 			}
@@ -428,6 +378,54 @@ function mulopimfwc_bench_baseline_sync_wc( $items ) {
 			$errors[] = sprintf( 'Item %d: %s', $i + 1, $e->getMessage() );
 		}
 	}
+	return mulopimfwc_bench_baseline_response( $success, $failed, $errors );
+}
+
+/**
+ * The per-item baseline's location part, as the old endpoint does it for one item: the location's term (by id or
+ * slug), then update_post_meta() for the location's stock and each price given.
+ *
+ * @param array    $item       The item.
+ * @param int      $product_id The product found.
+ * @param callable $format     How a price is formatted before it is stored.
+ * @return array [location term id, stock]
+ * @throws Exception Location not found, no stock.
+ */
+function mulopimfwc_bench_baseline_location_meta( array $item, $product_id, $format ) {
+	if ( ! empty( $item['location_id'] ) ) {
+		$location = get_term( absint( $item['location_id'] ), 'mulopimfwc_store_location' );
+	} elseif ( ! empty( $item['location_slug'] ) ) {
+		$location = get_term_by( 'slug', sanitize_title( $item['location_slug'] ), 'mulopimfwc_store_location' );
+	} else {
+		throw new Exception( 'Location ID or slug is required.' );
+	}
+	if ( ! $location || is_wp_error( $location ) ) {
+		throw new Exception( 'Location not found.' );
+	}
+	if ( ! isset( $item['stock'] ) ) {
+		throw new Exception( 'Stock is required.' );
+	}
+	$loc   = (int) $location->term_id;
+	$stock = intval( $item['stock'] );
+	update_post_meta( $product_id, '_location_stock_' . $loc, $stock );
+	if ( isset( $item['regular_price'] ) ) {
+		update_post_meta( $product_id, '_location_regular_price_' . $loc, $format( $item['regular_price'] ) );
+	}
+	if ( isset( $item['sale_price'] ) ) {
+		update_post_meta( $product_id, '_location_sale_price_' . $loc, $format( $item['sale_price'] ) );
+	}
+	return array( $loc, $stock );
+}
+
+/**
+ * The seed's response shape for the baseline's counts.
+ *
+ * @param int      $success Items applied.
+ * @param int      $failed  Items failed.
+ * @param string[] $errors  `Item N: message` each.
+ * @return array
+ */
+function mulopimfwc_bench_baseline_response( $success, $failed, array $errors ) {
 	return array(
 		'success' => true,
 		'message' => sprintf( 'Processed %d items. %d succeeded, %d failed.', $success + $failed, $success, $failed ),
