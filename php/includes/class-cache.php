@@ -298,10 +298,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 * @return int[] Parents of variations of the round not asked for.
 	 */
 	private static function round( array $chunk, array &$acts, array &$writes, $need_objects, $meta_hooks, $wc ) {
-		foreach ( $chunk as $id ) {
-			wp_cache_delete( $id, 'posts' );
-			wp_cache_delete( $id, 'post_meta' );
-		}
+		self::cache_delete_ids( $chunk, 'posts' );
+		self::cache_delete_ids( $chunk, 'post_meta' );
 		// The rows read fresh (post_modified moved) with one query, so that clean_post_cache() queries nothing.
 		_prime_post_caches( $chunk, false, false );
 		$posts   = array();
@@ -317,9 +315,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				$parents[ (int) $post->post_parent ] = true;
 			}
 		}
-		foreach ( $posts as $post ) {
-			clean_post_cache( $post );
-		}
+		self::clean_posts( $posts );
 		// The same rows back into the cache (clean_post_cache() dropped them): reading them again would give them.
 		if ( $posts ) {
 			update_post_cache( $posts );
@@ -412,15 +408,90 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	}
 
 	/**
+	 * Delete keys of one cache group: with wp_cache_delete_multiple() where WordPress has it (6.0+; one pipelined
+	 * round trip with a persistent object cache that supports it), else key by key.
+	 *
+	 * @param array  $keys  Cache keys.
+	 * @param string $group Cache group.
+	 */
+	private static function cache_delete_ids( array $keys, $group ) {
+		if ( ! $keys ) {
+			return;
+		}
+		if ( function_exists( 'wp_cache_delete_multiple' ) ) {
+			wp_cache_delete_multiple( $keys, $group );
+			return;
+		}
+		foreach ( $keys as $key ) {
+			wp_cache_delete( $key, $group );
+		}
+	}
+
+	/**
+	 * What clean_post_cache() does for each post, with the keys of all the posts deleted together: the post rows
+	 * and meta (wp_cache_delete_multiple()), the term relationships (clean_object_term_cache() once per post type,
+	 * or per post when someone listens to its action, as clean_post_cache() fires it), `wp_get_archives` once, the
+	 * `clean_post_cache` (and `clean_page_cache`) action for each post, and the posts' `last_changed` once at the
+	 * end. Without wp_cache_delete_multiple() (WordPress < 6.0), clean_post_cache() for each post.
+	 *
+	 * @param WP_Post[] $posts Posts by id.
+	 */
+	private static function clean_posts( array $posts ) {
+		global $_wp_suspend_cache_invalidation;
+		if ( ! $posts || ! empty( $_wp_suspend_cache_invalidation ) ) {
+			return;
+		}
+		if ( ! function_exists( 'wp_cache_delete_multiple' ) ) {
+			foreach ( $posts as $post ) {
+				clean_post_cache( $post );
+			}
+			return;
+		}
+		$ids     = array();
+		$by_type = array();
+		foreach ( $posts as $post ) {
+			$ids[]                         = (int) $post->ID;
+			$by_type[ $post->post_type ][] = (int) $post->ID;
+		}
+		wp_cache_delete_multiple( $ids, 'posts' );
+		wp_cache_delete_multiple( $ids, 'post_meta' );
+		$term_listeners = (bool) has_action( 'clean_object_term_cache' );
+		foreach ( $by_type as $type => $type_ids ) {
+			if ( $term_listeners ) {
+				foreach ( $type_ids as $id ) {
+					clean_object_term_cache( $id, $type );
+				}
+			} else {
+				clean_object_term_cache( $type_ids, $type );
+			}
+		}
+		wp_cache_delete( 'wp_get_archives', 'general' );
+		foreach ( $posts as $post ) {
+			/** This action is documented in wp-includes/post.php */
+			do_action( 'clean_post_cache', $post->ID, $post );
+			if ( 'page' === $post->post_type ) {
+				wp_cache_delete( 'all_page_ids', 'posts' );
+				/** This action is documented in wp-includes/post.php */
+				do_action( 'clean_page_cache', $post->ID );
+			}
+		}
+		wp_cache_set( 'last_changed', microtime(), 'posts' );
+	}
+
+	/**
 	 * WooCommerce's object cache entries of some products (they cost no statement).
 	 *
 	 * @param int[] $ids Product ids.
 	 */
 	private static function clean_wc_objects( array $ids ) {
 		$wc_helper = class_exists( 'WC_Cache_Helper' ) && method_exists( 'WC_Cache_Helper', 'invalidate_cache_group' );
+		$product_keys = array();
 		foreach ( $ids as $id ) {
-			wp_cache_delete( 'woocommerce_product_' . $id, 'product' );
-			wp_cache_delete( 'woocommerce_product_children_stock_status_' . $id, 'product' );
+			$product_keys[] = 'woocommerce_product_' . $id;
+			$product_keys[] = 'woocommerce_product_children_stock_status_' . $id;
+		}
+		self::cache_delete_ids( $product_keys, 'product' );
+		foreach ( $ids as $id ) {
 			wp_cache_delete( 'lookup_table', 'object_' . $id );
 			if ( $wc_helper ) {
 				WC_Cache_Helper::invalidate_cache_group( 'product_' . $id );
