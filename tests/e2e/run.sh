@@ -9,7 +9,7 @@
 #    WooCommerce 10.5.0), e2e-nowc-native (no WooCommerce); a stack whose software is missing is skipped;
 # 2. tests/e2e/http-tests.php against every site, in parallel: the seed's example, auth, whole-request errors, engine
 #    choice, route precedence, /wp-json and ?rest_route=, caches, and every contract case (tests/contract/cases);
-#    then tests/e2e/issue6-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
+#    then tests/e2e/idempotency-routes-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
 #    webhook/inventory-update, export);
 # 2b. tests/e2e/wc-run.sh: what WooCommerce reports after a sync (tests/e2e/wc-tests.php) on WooCommerce 7.9 / 10.5,
 #    with and without Redis, and with WooCommerce 10.5's product object cache;
@@ -28,7 +28,6 @@ set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO" || exit 1
-SITE="$REPO/tests/e2e/lib/site.sh"
 MARIADB_SH="$REPO/tests/lib/mariadb.sh"
 EXT="${MULOPIMFWC_EXT:-$REPO/target/release/libmulopimfwc.so}"
 export MULOPIMFWC_EXT="$EXT"
@@ -38,25 +37,8 @@ case ":$PATH:" in *:/usr/sbin:*) ;; *) PATH="$PATH:/usr/sbin:/sbin" ;; esac
 export PATH
 # shellcheck source=tests/lib/results.sh
 . "$REPO/tests/lib/results.sh"
-
-PASSED=0
-FAILED=0
-SKIPPED=0
-T0=$(date +%s)
-say() { printf '==> %s\n' "$*"; }
-pass() { PASSED=$((PASSED + 1)); printf 'ok    [%s] %s\n' "$1" "$2"; }
-fail() { FAILED=$((FAILED + 1)); printf 'FAIL  [%s] %s\n' "$1" "$2"; [ -z "${3:-}" ] || printf '%s\n' "$3" | sed 's/^/      /' | tail -n 30; }
-skip() { SKIPPED=$((SKIPPED + 1)); printf 'skip  [%s] %s\n' "$1" "$2"; }
-# add_counts LOG: sum the E2E-COUNTS lines of a driver's log
-add_counts() {
-    local line p f s
-    while read -r line; do
-        p="$(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")"
-        f="$(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")"
-        s="$(sed -E 's/.*skipped=([0-9]+).*/\1/' <<<"$line")"
-        PASSED=$((PASSED + p)); FAILED=$((FAILED + f)); SKIPPED=$((SKIPPED + s))
-    done < <(grep -E '^E2E-COUNTS ' "$1" || true)
-}
+# shellcheck source=tests/lib/e2e-common.sh
+. "$REPO/tests/lib/e2e-common.sh"
 
 SITES=()
 DB_STARTED=0
@@ -65,7 +47,7 @@ cleanup() {
         say "sites left running (MULOPIMFWC_E2E_KEEP=1): ${SITES[*]:-none}; stop with tests/e2e/lib/site.sh stop NAME"
     else
         local s
-        for s in "${SITES[@]}"; do "$SITE" stop "$s" >/dev/null 2>&1 || true; done
+        for s in "${SITES[@]}"; do stop_site "$s"; done
     fi
     if [ "$DB_STARTED" = 1 ] && [ "${MULOPIMFWC_E2E_KEEP:-0}" != 1 ]; then
         "$MARIADB_SH" stop >/dev/null 2>&1 || true
@@ -120,13 +102,9 @@ for i in "${!pids[@]}"; do
     SITES+=("$name")
     rc=0
     wait "${pids[$i]}" || rc=$?
-    if [ "$rc" -eq 0 ]; then
+    if site_result site "$name" "$rc" "tests/e2e/lib/site.sh start $name"; then
         SITE_OK[$name]=1
         pass site "tests/e2e/lib/site.sh start $name --stack ${SITE_STACK[$name]} ($(. "$REPO/target/e2e/$name/env" && echo "WordPress $E2E_WP_VERSION${E2E_WC_VERSION:+, WooCommerce $E2E_WC_VERSION}"))"
-    elif [ "$rc" -eq 3 ]; then
-        skip site "$name: $(grep -m1 'skip:' "$LOGS/site-$name.log" | sed 's/^site.sh: skip: //')"
-    else
-        fail site "tests/e2e/lib/site.sh start $name" "$(tail -n 30 "$LOGS/site-$name.log")"
     fi
 done
 
@@ -147,11 +125,7 @@ run_driver() {
         wait "${dpids[$i]}" || rc=$?
         log="$LOGS/$label-${dnames[$i]}.log"
         sed "s/^/[${dnames[$i]}] /" "$log"
-        if ! grep -q '^E2E-COUNTS ' "$log"; then
-            fail "$label" "$script on ${dnames[$i]} ended (exit $rc) without counts" "$(tail -n 20 "$log")"
-        else
-            add_counts "$log"
-        fi
+        collect "$label" "$log" "$script on ${dnames[$i]}" "$rc"
     done
 }
 
@@ -159,9 +133,9 @@ run_driver() {
 say "HTTP tests (tests/e2e/http-tests.php) on every site, in parallel"
 run_driver http tests/e2e/http-tests.php --group basic,auth,errors,cache,logs
 
-# ------------------------------------------------------------------------------------------------ issue 6
-say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/issue6-tests.php) on every site, in parallel"
-run_driver issue6 tests/e2e/issue6-tests.php
+# ------------------------------------------------------------------------------------------ idempotency, routes
+say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/idempotency-routes-tests.php) on every site, in parallel"
+run_driver routes tests/e2e/idempotency-routes-tests.php
 
 # ------------------------------------------------------------------------------------------------ WooCommerce
 # What a shop owner sees after a sync (tests/e2e/wc-run.sh: tests/e2e/wc-tests.php on WooCommerce 7.9 and 10.5,
@@ -171,40 +145,25 @@ if [ "$have_native" = 1 ]; then
     rc=0
     bash "$REPO/tests/e2e/wc-run.sh" >"$LOGS/wc-run.log" 2>&1 || rc=$?
     cat "$LOGS/wc-run.log"
-    if grep -q '^E2E-COUNTS wc ' "$LOGS/wc-run.log"; then
-        add_counts <(grep '^E2E-COUNTS wc ' "$LOGS/wc-run.log")
-    else
-        fail wc "tests/e2e/wc-run.sh ended (exit $rc) without counts" "$(tail -n 20 "$LOGS/wc-run.log")"
-    fi
+    collect wc "$LOGS/wc-run.log" tests/e2e/wc-run.sh "$rc" 'wc '
+
 fi
 
 # ------------------------------------------------------------------------------------------------ statements
-# Statements of a whole HTTP request for 10 and for 5,000 items do not differ, WooCommerce active (issue 11):
+# Statements of a whole HTTP request for 10 and for 5,000 items do not differ, WooCommerce active:
 # tests/e2e/statements-tests.php on sites of their own, e2e-st-wc79 and e2e-st-wc105 (the extension loaded; both
 # engines on each), counted by the server for a database user of the site's own; one site at a time.
 if [ "$have_native" = 1 ]; then
     say "statements per request, 10 vs 5,000 items (tests/e2e/statements-tests.php)"
     for stack in wc79 wc105; do
         name="e2e-st-$stack"
-        rc=0
-        "$SITE" start "$name" --stack "$stack" --workers 2 >"$LOGS/site-$name.log" 2>&1 || rc=$?
-        if [ "$rc" -eq 3 ]; then
-            skip statements "$name: $(grep -m1 'skip:' "$LOGS/site-$name.log" | sed 's/^site.sh: skip: //')"
-            continue
-        elif [ "$rc" -ne 0 ]; then
-            fail statements "tests/e2e/lib/site.sh start $name --stack $stack (exit $rc)" "$(tail -n 30 "$LOGS/site-$name.log")"
-            continue
-        fi
+        start_site statements "$name" --stack "$stack" --workers 2 || continue
         SITES+=("$name")
         rc=0
         php "$REPO/tests/e2e/statements-tests.php" --report "$REPO/target/e2e/$name/env" >"$LOGS/statements-$name.log" 2>&1 || rc=$?
         grep -v '^E2E-COUNTS ' "$LOGS/statements-$name.log"
-        if grep -q '^E2E-COUNTS statements ' "$LOGS/statements-$name.log"; then
-            add_counts <(grep '^E2E-COUNTS statements ' "$LOGS/statements-$name.log")
-        else
-            fail statements "tests/e2e/statements-tests.php on $name ended (exit $rc) without counts" "$(tail -n 20 "$LOGS/statements-$name.log")"
-        fi
-        [ "${MULOPIMFWC_E2E_KEEP:-0}" = 1 ] || "$SITE" stop "$name" >/dev/null 2>&1 || true
+        collect statements "$LOGS/statements-$name.log" "tests/e2e/statements-tests.php on $name" "$rc" 'statements '
+        stop_site "$name"
     done
 fi
 
@@ -218,18 +177,14 @@ cli_engines=(php)
 if [ "$have_native" = 1 ]; then cli_engines=(native php); fi
 # cli_stack STACK: its site, then each engine in turn; prints ok/FAIL/skip lines and `E2E-COUNTS cli-STACK ...`
 cli_stack() {
-    local stack=$1 name="e2e-cli-$1" rc engine junit log reason t f e s
+    local stack=$1 name="e2e-cli-$1" rc engine junit log t f e s
     PASSED=0 FAILED=0 SKIPPED=0
     rc=0
     "$SITE" start "$name" --engine php --stack "$stack" --workers 2 >"$LOGS/site-$name.log" 2>&1 || rc=$?
     if [ "$rc" -eq 3 ]; then
-        reason="$(sed -n 's/^site\.sh: skip: //p' "$LOGS/site-$name.log" | head -n 1)"
-        for engine in "${cli_engines[@]}"; do
-            skip "cli-$stack-$engine" "${reason:-the software of stack $stack is missing}"
-        done
-    elif [ "$rc" -ne 0 ]; then
-        fail "cli-$stack" "tests/e2e/lib/site.sh start $name --stack $stack (exit $rc)" "$(tail -n 30 "$LOGS/site-$name.log")"
-    else
+        # one skipped test per engine, as the runs would count
+        for engine in "${cli_engines[@]}"; do skip "cli-$stack-$engine" "$(skip_reason "$name")"; done
+    elif site_result "cli-$stack" "$name" "$rc" "tests/e2e/lib/site.sh start $name --stack $stack"; then
         pass site "tests/e2e/lib/site.sh start $name --stack $stack"
         for engine in "${cli_engines[@]}"; do
             junit="$LOGS/cli-$stack-$engine.xml"
@@ -262,20 +217,16 @@ for i in "${!cpids[@]}"; do
 done
 for stack in wc79 wc105; do
     cat "$LOGS/cli-$stack.log"
-    if grep -q "^E2E-COUNTS cli-$stack " "$LOGS/cli-$stack.log"; then
-        add_counts <(grep "^E2E-COUNTS cli-$stack " "$LOGS/cli-$stack.log")
-    else
-        fail "cli-$stack" "the WP-CLI tests on $stack ended without counts" "$(tail -n 20 "$LOGS/cli-$stack.log")"
-    fi
+    collect "cli-$stack" "$LOGS/cli-$stack.log" "the WP-CLI tests on $stack" "?" "cli-$stack "
 done
 
 # ------------------------------------------------------------------------------------------------ install.sh
 if [ -f "$REPO/php/install.sh" ]; then
     say "php/install.sh into a temp WordPress dir (--ext-dir / --php-conf-dir overrides)"
-    bash "$REPO/tests/e2e/install-test.sh" >"$LOGS/install.log" 2>&1
+    rc=0
+    bash "$REPO/tests/e2e/install-test.sh" >"$LOGS/install.log" 2>&1 || rc=$?
     cat "$LOGS/install.log"
-    add_counts "$LOGS/install.log"
-    grep -q '^E2E-COUNTS ' "$LOGS/install.log" || fail install "tests/e2e/install-test.sh ended without counts"
+    collect install "$LOGS/install.log" tests/e2e/install-test.sh "$rc"
 fi
 
 # ------------------------------------------------------------------------------------------------ demo

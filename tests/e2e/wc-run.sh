@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# What a shop owner sees after a sync, on real WooCommerce stores (issue 10): tests/e2e/wc-tests.php on
+# What a shop owner sees after a sync, on real WooCommerce stores: tests/e2e/wc-tests.php on
 #
 #   e2e-wc-79          WordPress 6.1 + WooCommerce 7.9.0
 #   e2e-wc-79-redis    the same with Redis (the Redis Object Cache drop-in)
@@ -18,9 +18,10 @@ set -uo pipefail
 
 REPO="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
 cd "$REPO" || exit 1
-SITE="$REPO/tests/e2e/lib/site.sh"
 LOGS="$REPO/target/e2e/logs"
 mkdir -p "$LOGS"
+# shellcheck source=tests/lib/e2e-common.sh
+. "$REPO/tests/lib/e2e-common.sh"
 JOBS="${MULOPIMFWC_WC_JOBS:-2}"
 # A Redis of this suite's own (tests/lib/redis.sh in its own dir; sites keep apart by prefix anyway).
 OWN_REDIS=""
@@ -38,48 +39,22 @@ if [ -n "${MULOPIMFWC_WC_SITES:-}" ]; then
     read -r -a ORDER <<<"$MULOPIMFWC_WC_SITES"
 fi
 
-PASSED=0
-FAILED=0
-SKIPPED=0
-T0=$(date +%s)
 STARTED=()
 cleanup() {
     [ "${MULOPIMFWC_E2E_KEEP:-0}" = 1 ] && return
     local s
-    for s in "${STARTED[@]}"; do
-        "$SITE" stop "$s" >/dev/null 2>&1 || true
-    done
+    for s in "${STARTED[@]}"; do stop_site "$s"; done
     # our own Redis (not one named by the caller)
     [ -n "$OWN_REDIS" ] && "$REPO/tests/lib/redis.sh" stop >/dev/null 2>&1 || true
 }
 trap cleanup EXIT
 
-add_counts() { # add_counts LOG
-    local line
-    while read -r line; do
-        PASSED=$((PASSED + $(sed -E 's/.*passed=([0-9]+).*/\1/' <<<"$line")))
-        FAILED=$((FAILED + $(sed -E 's/.*failed=([0-9]+).*/\1/' <<<"$line")))
-        SKIPPED=$((SKIPPED + $(sed -E 's/.*skipped=([0-9]+).*/\1/' <<<"$line")))
-    done < <(grep -E '^E2E-COUNTS ' "$1" || true)
-}
-
 RUN=()
 PIDS=()
 for s in "${ORDER[@]}"; do
-    [ -n "${OPTS[$s]:-}" ] || { printf 'FAIL  [wc] unknown site %s\n' "$s"; FAILED=$((FAILED + 1)); continue; }
+    [ -n "${OPTS[$s]:-}" ] || { fail wc "unknown site $s"; continue; }
     # shellcheck disable=SC2086
-    "$SITE" start "$s" --engine native --workers 2 ${OPTS[$s]} >"$LOGS/site-$s.log" 2>&1
-    rc=$?
-    if [ "$rc" = 3 ]; then
-        printf 'skip  [wc] %s: %s\n' "$s" "$(grep -v '^\s*$' "$LOGS/site-$s.log" | tail -n 1)"
-        SKIPPED=$((SKIPPED + 1))
-        continue
-    elif [ "$rc" != 0 ]; then
-        printf 'FAIL  [wc] site %s did not start (exit %s)\n' "$s" "$rc"
-        tail -n 20 "$LOGS/site-$s.log" | sed 's/^/      /'
-        FAILED=$((FAILED + 1))
-        continue
-    fi
+    start_site wc "$s" --engine native --workers 2 ${OPTS[$s]} || continue
     STARTED+=("$s")
     # at most JOBS suites at a time
     while [ "$(jobs -rp | wc -l)" -ge "$JOBS" ]; do
@@ -97,11 +72,7 @@ for i in "${!RUN[@]}"; do
     log="$LOGS/wc-$s.log"
     printf '==> tests/e2e/wc-tests.php on %s (%s)\n' "$s" "${OPTS[$s]}"
     cat "$log"
-    if ! grep -qE '^E2E-COUNTS ' "$log"; then
-        printf 'FAIL  [wc] tests/e2e/wc-tests.php on %s ended (exit %s) without counts\n' "$s" "$rc"
-        FAILED=$((FAILED + 1))
-    fi
-    add_counts "$log"
+    collect wc "$log" "tests/e2e/wc-tests.php on $s" "$rc"
 done
 
 printf 'wc: %d passed, %d failed, %d skipped (%d s)\n' "$PASSED" "$FAILED" "$SKIPPED" "$(($(date +%s) - T0))"

@@ -2,7 +2,7 @@
 /**
  * The idempotency store's life cycle inside a real WordPress (an e2e site's, WooCommerce active): activation
  * creates the table and the daily prune event, lazy creation, pruning, a 5xx releases the key, the TTL filter.
- * (Moved from the WP-CLI stand-in's Issue6CommandTest; Idempotency-Key over HTTP is tests/e2e/issue6-tests.php.)
+ * (Moved from the WP-CLI stand-in's Issue6CommandTest; Idempotency-Key over HTTP is tests/e2e/idempotency-routes-tests.php.)
  *
  * @package Mulopimfwc_Bulk_Sync
  */

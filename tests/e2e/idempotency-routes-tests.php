@@ -1,15 +1,15 @@
 <?php
 /**
- * End-to-end tests of issue 6 over HTTP against one e2e site (tests/e2e/lib/site.sh), run by tests/e2e/run.sh for
- * the native and the php site: Idempotency-Key (replay, reuse, concurrent duplicate, principals, expiry, 4xx kept),
+ * End-to-end tests of safe retries and the extra routes over HTTP against one e2e site (tests/e2e/lib/site.sh), run
+ * by tests/e2e/run.sh for every site: Idempotency-Key (replay, reuse, concurrent duplicate, principals, expiry, 4xx kept),
  * dry runs (query and body), stock_adjust / expected_stock, POST inventory/update, POST webhook/inventory-update
  * (secret and key), GET inventory/export (JSON and CSV, paging, location filter) compared with the database.
- * (Every tests/contract/cases/issue6_*.json case also runs over HTTP in http-tests.php's contract group.)
+ * (Every contract case of these features, tests/contract/cases/issue6_*.json, also runs over HTTP in http-tests.php's contract group.)
  *
- *   php tests/e2e/issue6-tests.php target/e2e/NAME/env [--filter SUBSTRING]
+ *   php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter SUBSTRING]
  *
  * Seeds the contract store into the site's database (ContractStore, 'existing' mode) before each test. Ends with
- * `E2E-COUNTS issue6-ENGINE passed=N failed=M skipped=K`.
+ * `E2E-COUNTS routes-ENGINE passed=N failed=M skipped=K`.
  */
 
 declare(strict_types=1);
@@ -38,12 +38,12 @@ for ($i = 0; $i < count($args); $i++) {
     }
 }
 if ($envFile === null) {
-    fwrite(STDERR, "usage: php tests/e2e/issue6-tests.php target/e2e/NAME/env [--filter S]\n");
+    fwrite(STDERR, "usage: php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter S]\n");
     exit(2);
 }
 $env = read_env_file($envFile);
 $engine = $env['E2E_ENGINE'];
-$run = new TestRun('issue6-' . $engine, false);
+$run = new TestRun('routes-' . $engine, false);
 $store = new ContractStore(
     ['host' => 'localhost', 'port' => 0, 'socket' => $env['E2E_DB_SOCKET'], 'user' => $env['E2E_DB_USER'], 'password' => $env['E2E_DB_PASSWORD']],
     $repo . '/tests/sql/schema.sql',
@@ -64,7 +64,7 @@ $newKey = static function () use ($runId, &$n): string {
 $caseOptions = ['mulopimfwc_webhook_secret', 'mulopimfwc_primary_location', 'woocommerce_notify_no_stock_amount', 'woocommerce_price_decimal_sep'];
 $prepare = static function () use ($store, $conn, $db, $caseOptions): array {
     $conn->query("DELETE FROM wp_options WHERE option_name IN ('" . implode("','", $caseOptions) . "')");
-    return $store->prepare(['name' => 'issue6 e2e', 'expect' => []], 'existing', $db, 'wp_');
+    return $store->prepare(['name' => 'idempotency and routes e2e', 'expect' => []], 'existing', $db, 'wp_');
 };
 $restoreSite = static function () use ($conn, $env, $caseOptions): void {
     $conn->query("DELETE FROM wp_options WHERE option_name IN ('" . implode("','", $caseOptions) . "')");
