@@ -143,11 +143,16 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 * Register the routes, replacing any earlier registration of them.
 	 */
 	public function register_routes() {
+		// Each route's args (the request) and schema (the answer): OPTIONS and the namespace index show them.
+		// The args describe only (no validate/sanitize callbacks): see Mulopimfwc_Bulk_Sync_REST_Schema.
+		require_once __DIR__ . '/class-rest-schema.php';
+		$max    = $this->engine->max_items( $this->engine->uses_native() );
+		$schema = 'Mulopimfwc_Bulk_Sync_REST_Schema';
 		$routes = array(
-			self::ROUTE         => array( 'POST', 'bulk_sync', 'permissions_check' ),
-			self::ROUTE_UPDATE  => array( 'POST', 'update_inventory', 'permissions_check' ),
-			self::ROUTE_WEBHOOK => array( 'POST', 'webhook_inventory_update', 'webhook_permissions_check' ),
-			self::ROUTE_EXPORT  => array( 'GET', 'export_inventory', 'permissions_check' ),
+			self::ROUTE         => array( 'POST', 'bulk_sync', 'permissions_check', $schema::bulk_sync_args( $max ), 'bulk_sync_schema' ),
+			self::ROUTE_UPDATE  => array( 'POST', 'update_inventory', 'permissions_check', $schema::update_args(), 'update_schema' ),
+			self::ROUTE_WEBHOOK => array( 'POST', 'webhook_inventory_update', 'webhook_permissions_check', $schema::webhook_args( $max ), 'webhook_schema' ),
+			self::ROUTE_EXPORT  => array( 'GET', 'export_inventory', 'permissions_check', $schema::export_args(), 'export_schema' ),
 		);
 		foreach ( $routes as $route => $def ) {
 			register_rest_route(
@@ -158,7 +163,9 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 						'methods'             => $def[0],
 						'callback'            => array( $this, $def[1] ),
 						'permission_callback' => array( $this, $def[2] ),
+						'args'                => $def[3],
 					),
+					'schema' => array( $schema, $def[4] ),
 				),
 				true
 			);
