@@ -25,6 +25,7 @@ require_once __DIR__ . '/includes/class-cache.php';
 require_once __DIR__ . '/includes/class-export.php';
 require_once __DIR__ . '/includes/class-idempotency.php';
 require_once __DIR__ . '/includes/class-rest-controller.php';
+require_once __DIR__ . '/includes/class-wc-auth.php';
 require_once __DIR__ . '/includes/class-db-error-dropin.php';
 
 register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'activate' ) );

@@ -45,6 +45,8 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	 */
 	public function hooks() {
 		add_action( 'rest_api_init', array( $this, 'register_routes' ), self::PRIORITY );
+		// WooCommerce REST API keys (consumer key and secret) on our routes, through WooCommerce's own authentication.
+		Mulopimfwc_Bulk_Sync_WC_Auth::hooks();
 		add_filter( 'rest_pre_dispatch', array( $this, 'authenticate_before_dispatch' ), -1000, 3 );
 		add_filter( 'rest_pre_serve_request', array( $this, 'serve_csv' ), 10, 4 );
 		add_filter( 'rest_post_dispatch', array( $this, 'add_server_timing' ), 10, 3 );
@@ -200,7 +202,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 
 	/**
 	 * X-API-Key against the stored key (constant time; an empty stored key matches nothing), or a user who
-	 * can manage WooCommerce.
+	 * can manage WooCommerce: logged in, by an application password, or the user of a WooCommerce REST API key
+	 * (WooCommerce authenticated the key and, on rest_pre_dispatch after this check, refuses a key whose
+	 * permission does not cover the method: a read key on a write route gets its 401
+	 * woocommerce_rest_authentication_error; see Mulopimfwc_Bulk_Sync_WC_Auth).
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return true|WP_Error
@@ -217,7 +222,7 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 			if ( ! is_user_logged_in() ) {
 				return new WP_Error(
 					'rest_forbidden',
-					__( 'Authentication required: send the X-API-Key header.', 'mulopimfwc-bulk-sync' ),
+					__( 'Authentication required: send the X-API-Key header or a WooCommerce REST API key.', 'mulopimfwc-bulk-sync' ),
 					array( 'status' => 401 )
 				);
 			}
@@ -236,7 +241,8 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 
 	/**
 	 * The webhook: X-Webhook-Secret against the option `mulopimfwc_webhook_secret`, or X-API-Key (as the location
-	 * plugin checked them; an empty stored value matches nothing). No user fallback, as before.
+	 * plugin checked them; an empty stored value matches nothing), or a WooCommerce REST API key whose user can
+	 * manage WooCommerce. No logged-in user or application password, as before.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @return true|WP_Error
@@ -244,6 +250,16 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 	public function webhook_permissions_check( $request ) {
 		if ( self::webhook_secret_ok( $request ) || self::api_key_ok( $request ) ) {
 			return true;
+		}
+		if ( Mulopimfwc_Bulk_Sync_WC_Auth::is_key_user() ) {
+			if ( current_user_can( 'manage_woocommerce' ) ) {
+				return true;
+			}
+			return new WP_Error(
+				'rest_forbidden',
+				__( 'Sorry, you are not allowed to sync inventory.', 'mulopimfwc-bulk-sync' ),
+				array( 'status' => 403 )
+			);
 		}
 		$secret = $request->get_header( 'x_webhook_secret' );
 		$key    = $request->get_header( 'x_api_key' );
@@ -263,7 +279,7 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 
 	/**
 	 * The authenticated principal, which scopes Idempotency-Keys: the API key (by a hash of it), the webhook
-	 * secret, or the user.
+	 * secret, the WooCommerce REST API key (by its key_id), or the user.
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @param bool            $webhook Whether the webhook's secret counts.
@@ -275,6 +291,10 @@ class Mulopimfwc_Bulk_Sync_REST_Controller {
 		}
 		if ( $webhook && self::webhook_secret_ok( $request ) ) {
 			return 'webhook:' . substr( hash( 'sha256', (string) $request->get_header( 'x_webhook_secret' ) ), 0, 32 );
+		}
+		$wc_key = Mulopimfwc_Bulk_Sync_WC_Auth::principal();
+		if ( null !== $wc_key ) {
+			return $wc_key;
 		}
 		return 'user:' . (int) get_current_user_id();
 	}
