@@ -3,7 +3,7 @@
 # end-to-end tests, the demo, benchmarks and reliability tests.
 #
 #   tests/e2e/lib/site.sh start NAME [--engine native|php] [--workers N] [--port P] [--stack S] [--redis]
-#                                    [--product-cache]
+#                                    [--product-cache] [--https]
 #   tests/e2e/lib/site.sh stop NAME       stop its nginx and php-fpm (idempotent; the database stays)
 #   tests/e2e/lib/site.sh env NAME        print its export lines (eval "$(tests/e2e/lib/site.sh env NAME)")
 #   tests/e2e/lib/site.sh status NAME     exit 0 when the site answers
@@ -17,7 +17,10 @@
 # WooCommerce and WordPress 7.1 come from tests/lib/deps.sh; when a stack's software is missing, `start` exits 3
 # with the reason (callers skip and count it). --redis: a persistent object cache (tests/lib/redis.sh, the Redis
 # Object Cache drop-in, a per-site prefix). --product-cache: WooCommerce 10.5's product object cache
-# (feature product_instance_caching) switched on.
+# (feature product_instance_caching) switched on. --https: nginx also serves the site over HTTPS on a second port
+# (E2E_HTTPS_PORT, the next free one after the HTTP port) with a self-signed certificate made by openssl at start
+# (E2E_TLS_CERT, for IP 127.0.0.1 and DNS localhost; a client may trust it as its CA); PHP sees HTTPS=on there, so
+# is_ssl() holds. The site's home URL stays the HTTP one.
 #
 # `start` always builds the site afresh (a running site of that NAME is stopped first, its dir and database
 # are recreated):
@@ -39,7 +42,7 @@
 #     E2E_URL E2E_WP_DIR E2E_DB_NAME E2E_API_KEY E2E_ADMIN_USER E2E_APP_PASSWORD E2E_FPM_PIDFILE
 #     E2E_NGINX_PIDFILE E2E_ENGINE, plus E2E_NAME E2E_PORT E2E_DB_HOST E2E_DB_SOCKET E2E_DB_USER
 #     E2E_DB_PASSWORD E2E_SHOP_USER E2E_SHOP_APP_PASSWORD E2E_NOCAP_USER E2E_NOCAP_APP_PASSWORD E2E_WORKERS
-#     E2E_SITE_DIR E2E_EXT.
+#     E2E_SITE_DIR E2E_EXT, and (empty without --https) E2E_HTTPS_URL E2E_HTTPS_PORT E2E_TLS_CERT.
 #
 # Environment: MULOPIMFWC_E2E_DIR (default $REPO/target/e2e), MULOPIMFWC_EXT (default
 # $REPO/target/release/libmulopimfwc.so), MULOPIMFWC_WP_CORE (default /usr/share/wordpress), and the
@@ -152,7 +155,7 @@ cmd_start() {
     local name=$1
     shift
     check_name "$name"
-    local engine=native workers=4 port='' port_given=0 stack=wc79 redis=0 product_cache=0
+    local engine=native workers=4 port='' port_given=0 stack=wc79 redis=0 product_cache=0 https=0
     while [ $# -gt 0 ]; do
         case "$1" in
             --engine) engine=${2:-}; shift 2 ;;
@@ -165,7 +168,8 @@ cmd_start() {
             --stack=*) stack=${1#*=}; shift ;;
             --redis) redis=1; shift ;;
             --product-cache) product_cache=1; shift ;;
-            *) die "unknown option $1 (start NAME [--engine native|php] [--workers N] [--port P] [--stack wc79|wc105|nowc] [--redis] [--product-cache])" ;;
+            --https) https=1; shift ;;
+            *) die "unknown option $1 (start NAME [--engine native|php] [--workers N] [--port P] [--stack wc79|wc105|nowc] [--redis] [--product-cache] [--https])" ;;
         esac
     done
     case "$engine" in native | php) ;; *) die "--engine must be native or php, not '$engine'" ;; esac
@@ -179,6 +183,9 @@ cmd_start() {
     for b in php php-fpm8.2 nginx curl; do
         command -v "$b" >/dev/null 2>&1 || die "$b not found (./build.sh deps installs it)"
     done
+    if [ "$https" = 1 ]; then
+        command -v openssl >/dev/null 2>&1 || die "openssl not found (--https makes its certificate with it)"
+    fi
     # the stack's software (exit 3: not available here, the caller skips)
     local core="$WP_CORE" wc_dir='' redis_dir='' wp_cli=''
     if [ "$stack" = wc105 ]; then
@@ -229,6 +236,17 @@ cmd_start() {
         die "port $port on 127.0.0.1 is already taken"
     fi
     local url="http://127.0.0.1:$port"
+    local https_port='' https_url='' tls_cert='' tls_key=''
+    if [ "$https" = 1 ]; then
+        https_port=$((18080 + (port - 18080 + 1) % 920))
+        local htries=0
+        while port_in_use "$https_port" || [ "$https_port" = "$port" ]; do
+            htries=$((htries + 1))
+            [ "$htries" -lt 50 ] || die "no free HTTPS port near $port"
+            https_port=$((18080 + (https_port - 18080 + 1) % 920))
+        done
+        https_url="https://127.0.0.1:$https_port"
+    fi
     local db_name="mulopimfwc_e2e_${name//-/_}"
 
     log "site $name: building $dir (engine $engine, $workers workers, $url, database $db_name)"
@@ -250,6 +268,15 @@ cmd_start() {
         ln -s "$redis_dir" "$wp/wp-content/plugins/redis-cache"
     fi
     cp "$LIB/mulopimfwc-test-helpers.php" "$wp/wp-content/mu-plugins/mulopimfwc-test-helpers.php"
+    if [ "$https" = 1 ]; then
+        # a self-signed certificate of this site's own (outside nginx's root)
+        tls_cert="$dir/tls/cert.pem"
+        tls_key="$dir/tls/key.pem"
+        mkdir -p "$dir/tls"
+        openssl req -x509 -newkey ec -pkeyopt ec_paramgen_curve:prime256v1 -nodes -days 7 \
+            -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1,DNS:localhost" \
+            -keyout "$tls_key" -out "$tls_cert" >/dev/null 2>&1 || die "openssl could not make the certificate of site $name"
+    fi
 
     # database
     mariadb --no-defaults --protocol=socket --socket="$MULOPIMFWC_DB_SOCKET" -u"$MULOPIMFWC_DB_USER" \
@@ -351,6 +378,12 @@ CONF
     local ngx_conf="$dir/nginx.conf" ngx_pid="$dir/nginx.pid" ngx_user=""
     mkdir -p "$dir/nginx"
     if [ "$(id -u)" -eq 0 ]; then ngx_user="user root root;"; fi
+    local tls_lines="        # HTTPS: none (start --https)"
+    if [ "$https" = 1 ]; then
+        tls_lines="        listen 127.0.0.1:$https_port ssl;
+        ssl_certificate $tls_cert;
+        ssl_certificate_key $tls_key;"
+    fi
     cat >"$ngx_conf" <<CONF
 # nginx of the e2e site $name (tests/e2e/lib/site.sh)
 $ngx_user
@@ -372,6 +405,7 @@ http {
     keepalive_timeout 65;
     server {
         listen 127.0.0.1:$port;
+$tls_lines
         server_name 127.0.0.1 localhost;
         root $wp;
         index index.php;
@@ -409,6 +443,7 @@ http {
             fastcgi_param SERVER_PORT \$server_port;
             fastcgi_param SERVER_NAME \$server_name;
             fastcgi_param HTTP_HOST \$http_host;
+            fastcgi_param HTTPS \$https if_not_empty;
             fastcgi_param REDIRECT_STATUS 200;
         }
     }
@@ -434,6 +469,13 @@ CONF
     fi
     code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 "$url/wp-json/" || true)"
     [ "$code" = 200 ] || log "warning: $url/wp-json/ answers $code (pretty permalinks?)"
+    if [ "$https" = 1 ]; then
+        code="$(curl -s -o /dev/null -w '%{http_code}' --max-time 10 --cacert "$tls_cert" "$https_url/?rest_route=/" || true)"
+        if [ "$code" != 200 ]; then
+            tail_logs "$dir/nginx-error.log"
+            die "site $name: $https_url/?rest_route=/ did not answer 200 (last: ${code:-no answer})"
+        fi
+    fi
 
     {
         printf '# site %s (tests/e2e/lib/site.sh start %s --engine %s --workers %s)\n' "$name" "$name" "$engine" "$workers"
@@ -442,7 +484,7 @@ CONF
             E2E_DB_PASSWORD E2E_API_KEY E2E_ADMIN_USER E2E_APP_PASSWORD E2E_SHOP_USER E2E_SHOP_APP_PASSWORD \
             E2E_NOCAP_USER E2E_NOCAP_APP_PASSWORD E2E_FPM_PIDFILE E2E_NGINX_PIDFILE E2E_ENGINE E2E_WORKERS E2E_EXT \
             E2E_STACK E2E_WP_VERSION E2E_WC_VERSION E2E_REDIS_SOCKET E2E_REDIS_PREFIX E2E_PRODUCT_CACHE E2E_WP_CLI \
-            E2E_WP_PHP_ARGS; do
+            E2E_WP_PHP_ARGS E2E_HTTPS_URL E2E_HTTPS_PORT E2E_TLS_CERT; do
             case "$k" in
                 E2E_NAME) v=$name ;;
                 E2E_URL) v=$url ;;
@@ -474,11 +516,14 @@ CONF
                 E2E_PRODUCT_CACHE) v=$product_cache ;;
                 E2E_WP_CLI) v=$wp_cli ;;
                 E2E_WP_PHP_ARGS) if [ "$engine" = native ]; then v="-d extension=$EXT"; else v=; fi ;;
+                E2E_HTTPS_URL) v=$https_url ;;
+                E2E_HTTPS_PORT) v=$https_port ;;
+                E2E_TLS_CERT) v=$tls_cert ;;
             esac
             printf 'export %s=%q\n' "$k" "$v"
         done
     } >"$dir/env"
-    log "site $name: ready at $url (engine $engine); env: $dir/env"
+    log "site $name: ready at $url${https_url:+ and $https_url} (engine $engine); env: $dir/env"
 }
 
 cmd=${1:-}
