@@ -43,6 +43,19 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	const META_HOOKS = array( 'added_post_meta', 'updated_post_meta', 'deleted_post_meta' );
 
 	/**
+	 * WordPress's and WooCommerce's own listeners to the meta API's hooks, each a cache invalidation whose effect
+	 * the follow-ons produce once per request or per product (not per row): wp_cache_set_posts_last_changed()
+	 * (WordPress 6.3+, on all three: a new `last_changed` of the `posts` group, once) and
+	 * WC_Post_Data::flush_object_meta_cache() (on updated_post_meta: the `object_{id}` cache group of the product,
+	 * once per product, in clean_wc_objects()). With a persistent object cache each was one round trip per meta row.
+	 * Only other listeners make the engines report the rows written (wants_meta_writes()).
+	 */
+	const CORE_META_LISTENERS = array(
+		array( '', 'wp_cache_set_posts_last_changed' ),
+		array( 'WC_Post_Data', 'flush_object_meta_cache' ),
+	);
+
+	/**
 	 * The stock and save actions fired with a product object.
 	 */
 	const OBJECT_HOOKS = array(
@@ -77,6 +90,13 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	private static $pending_sales = null;
 
 	/**
+	 * Whether WooCommerce's WC_Post_Data::flush_object_meta_cache() listens to the meta API (asked once per sync).
+	 *
+	 * @var bool
+	 */
+	private static $flush_object_meta = false;
+
+	/**
 	 * Posts per round of the follow-ons. Only memory and the number of rounds depend on it, never what is cleaned
 	 * or fired.
 	 *
@@ -98,8 +118,59 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 */
 	public static function wants_meta_writes() {
 		foreach ( self::META_HOOKS as $hook ) {
-			if ( has_action( $hook ) ) {
+			if ( self::has_other_listeners( $hook, self::CORE_META_LISTENERS ) ) {
 				return true;
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether a hook has a listener other than the given ones.
+	 *
+	 * @param string $hook  Hook name.
+	 * @param array  $known [class ('' for a function), method] each.
+	 * @return bool
+	 */
+	private static function has_other_listeners( $hook, array $known ) {
+		if ( ! has_action( $hook ) ) {
+			return false;
+		}
+		if ( ! isset( $GLOBALS['wp_filter'][ $hook ]->callbacks ) || ! is_array( $GLOBALS['wp_filter'][ $hook ]->callbacks ) ) {
+			return true;
+		}
+		foreach ( $GLOBALS['wp_filter'][ $hook ]->callbacks as $callbacks ) {
+			foreach ( $callbacks as $cb ) {
+				$is_known = false;
+				foreach ( $known as $k ) {
+					$is_known = $is_known || self::callback_is( $cb['function'], $k[0], $k[1] );
+				}
+				if ( ! $is_known ) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/**
+	 * Whether one of the given listeners is registered on one of the meta API's hooks.
+	 *
+	 * @param string $class  Class ('' for a function).
+	 * @param string $method Method or function.
+	 * @return bool
+	 */
+	private static function meta_listener_registered( $class, $method ) {
+		foreach ( self::META_HOOKS as $hook ) {
+			if ( ! isset( $GLOBALS['wp_filter'][ $hook ]->callbacks ) || ! is_array( $GLOBALS['wp_filter'][ $hook ]->callbacks ) ) {
+				continue;
+			}
+			foreach ( $GLOBALS['wp_filter'][ $hook ]->callbacks as $callbacks ) {
+				foreach ( $callbacks as $cb ) {
+					if ( self::callback_is( $cb['function'], $class, $method ) ) {
+						return true;
+					}
+				}
 			}
 		}
 		return false;
@@ -213,11 +284,16 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		}
 		$meta_hooks = $fire && $writes && self::wants_meta_writes();
 
-		$guards = $wc ? self::guard_listeners(
+		// Asked before guard_listeners() stands in for it.
+		self::$flush_object_meta = $wc && self::meta_listener_registered( 'WC_Post_Data', 'flush_object_meta_cache' );
+		$guards                  = $wc ? self::guard_listeners(
 			array(
 				'woocommerce_update_product'            => $will_update,
 				'woocommerce_delete_product_transients' => (bool) has_action( 'woocommerce_delete_product_transients' ),
 				'woocommerce_product_set_stock_status'  => $will_status,
+				'added_post_meta'                       => $meta_hooks,
+				'updated_post_meta'                     => $meta_hooks,
+				'deleted_post_meta'                     => $meta_hooks,
 			)
 		) : array( 'restore' => array(), 'transients' => array(), 'recount' => false );
 
@@ -475,7 +551,11 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				do_action( 'clean_page_cache', $post->ID );
 			}
 		}
-		wp_cache_set( 'last_changed', microtime(), 'posts' );
+		if ( function_exists( 'wp_cache_set_posts_last_changed' ) ) {
+			wp_cache_set_posts_last_changed();
+		} else {
+			wp_cache_set( 'last_changed', microtime(), 'posts' );
+		}
 	}
 
 	/**
@@ -491,8 +571,13 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			$product_keys[] = 'woocommerce_product_children_stock_status_' . $id;
 		}
 		self::cache_delete_ids( $product_keys, 'product' );
+		// The lookup row cache, and the `object_{id}` group as WC_Post_Data::flush_object_meta_cache() invalidates it
+		// for a meta row updated (once per product here: see CORE_META_LISTENERS); deleting the group's prefix key
+		// invalidates it as a new prefix does, and both keys go in one call.
+		$flush_object = $wc_helper && self::$flush_object_meta;
 		foreach ( $ids as $id ) {
-			wp_cache_delete( 'lookup_table', 'object_' . $id );
+			$object_keys = $flush_object ? array( 'lookup_table', 'wc_object_' . $id . '_cache_prefix' ) : array( 'lookup_table' );
+			self::cache_delete_ids( $object_keys, 'object_' . $id );
 			if ( $wc_helper ) {
 				WC_Cache_Helper::invalidate_cache_group( 'product_' . $id );
 			}
@@ -632,6 +717,11 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			array( 'woocommerce_update_product', '', 'wc_maybe_schedule_product_sale_events', 'sales' ),
 			array( 'woocommerce_product_set_stock_status', '', 'wc_recount_after_stock_change', 'recount' ),
 		);
+		foreach ( self::META_HOOKS as $hook ) {
+			foreach ( self::CORE_META_LISTENERS as $listener ) {
+				$specs[] = array( $hook, $listener[0], $listener[1], 'done' );
+			}
+		}
 		$out = array(
 			'restore'    => array(),
 			'transients' => array(),
@@ -651,7 +741,10 @@ class Mulopimfwc_Bulk_Sync_Cache {
 						continue;
 					}
 					$original = $cb['function'];
-					if ( 'skip' === $mode ) {
+					if ( 'done' === $mode ) {
+						// Its effect is produced once by the round (clean_posts(), clean_wc_objects()).
+						$stand_in = static function () {};
+					} elseif ( 'skip' === $mode ) {
 						$stand_in = static function () {};
 						if ( 'clear_stock_count_cache' === $method ) {
 							$out['transients'][] = 'wc_admin_stock_count_lowstock';

@@ -329,6 +329,20 @@ function mulopimfwc_e2e_wc_state( $id ) {
 		if ( $p->is_type( 'variable' ) ) {
 			$out['children'] = array_map( 'intval', $p->get_children() );
 		}
+		// The location plugin's meta as the product object has it (WooCommerce caches it in the `object_{id}` group
+		// of a persistent object cache), beside the rows themselves.
+		$out['wc_location_meta'] = array();
+		foreach ( $p->get_meta_data() as $m ) {
+			if ( 0 === strpos( (string) $m->key, '_location_' ) ) {
+				$out['wc_location_meta'][ (string) $m->key ] = (string) $m->value;
+			}
+		}
+		ksort( $out['wc_location_meta'] );
+		$out['db_location_meta'] = array();
+		foreach ( $wpdb->get_results( $wpdb->prepare( "SELECT meta_key, meta_value FROM {$wpdb->postmeta} WHERE post_id = %d AND meta_key LIKE %s", $id, $wpdb->esc_like( '_location_' ) . '%' ), ARRAY_A ) as $row ) {
+			$out['db_location_meta'][ (string) $row['meta_key'] ] = (string) $row['meta_value'];
+		}
+		ksort( $out['db_location_meta'] );
 	}
 	$out['meta_stock']        = get_post_meta( $id, '_stock', true );
 	$out['meta_stock_status'] = get_post_meta( $id, '_stock_status', true );
