@@ -11,86 +11,30 @@
 
 defined( 'ABSPATH' ) || exit;
 
-/**
- * A JSON number kept as the text it was written with (prices never go through a binary float).
- */
-final class Mulopimfwc_Bulk_Sync_Json_Number {
-
-	/**
-	 * The number exactly as written in the JSON body.
-	 *
-	 * @var string
-	 */
-	public $text;
-
-	/**
-	 * Constructor.
-	 *
-	 * @param string $text Number text.
-	 */
-	public function __construct( $text ) {
-		$this->text = (string) $text;
-	}
+foreach ( array( 'error', 'timing', 'store', 'price', 'request', 'response' ) as $mulopimfwc_room ) {
+	require_once __DIR__ . '/php-engine/class-' . $mulopimfwc_room . '.php';
 }
-
-/**
- * An error that ends the whole request (nothing is written).
- */
-class Mulopimfwc_Bulk_Sync_Request_Exception extends Exception {
-
-	/**
-	 * REST error code.
-	 *
-	 * @var string
-	 */
-	public $error_code;
-
-	/**
-	 * Constructor.
-	 *
-	 * @param string $error_code REST error code.
-	 * @param string $message    Message.
-	 * @param int    $status     HTTP status.
-	 */
-	public function __construct( $error_code, $message, $status ) {
-		parent::__construct( $message, $status );
-		$this->error_code = $error_code;
-	}
-}
+unset( $mulopimfwc_room );
 
 /**
  * Pure-PHP bulk sync engine.
  */
 class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
-	const NUMBER_TAG        = "\0mulopimfwc:number";
+	const NUMBER_TAG        = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::NUMBER_TAG;
 	const LOCATION_TAXONOMY = 'mulopimfwc_store_location';
 	const MAX_RETRIES       = 3;
-	const CHUNK_ROWS        = 1000000;
-	const CHUNK_BYTES       = 1048576;
-	const IN_CHUNK          = 50000;
+	const CHUNK_ROWS        = Mulopimfwc_Bulk_Sync_PHP_Engine_Store::CHUNK_ROWS;
+	const CHUNK_BYTES       = Mulopimfwc_Bulk_Sync_PHP_Engine_Store::CHUNK_BYTES;
+	const IN_CHUNK          = Mulopimfwc_Bulk_Sync_PHP_Engine_Store::IN_CHUNK;
 	const MAX_SKU_BYTES     = 65536;
-	const MAX_JSON_DEPTH    = 128;
+	const MAX_JSON_DEPTH    = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::MAX_JSON_DEPTH;
+	const MAX_PRICE_DIGITS  = Mulopimfwc_Bulk_Sync_PHP_Engine_Price::MAX_PRICE_DIGITS;
 
 	/**
 	 * The phases of a request, as the result's `timings` names them (tests/contract/README.md, "timings").
 	 */
-	const PHASES = array( 'parse', 'resolve', 'lock', 'read', 'plan', 'write' );
-
-	/**
-	 * Item error messages by code (the contract's wording; translated where WordPress translates).
-	 *
-	 * @var array
-	 */
-	private static $messages = array();
-
-	/**
-	 * Database.
-	 *
-	 * @var wpdb
-	 */
-	private $wpdb;
-
+	const PHASES = Mulopimfwc_Bulk_Sync_PHP_Engine_Timing::PHASES;
 	/**
 	 * Statements sent to the server during the last run (for tests and benchmarks).
 	 *
@@ -120,39 +64,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $opts = array();
 
 	/**
-	 * Whether the body of the current run asked for a dry run (`"dry_run": true`).
-	 *
-	 * @var bool
-	 */
-	private $body_dry = false;
-
-	/**
 	 * The items of the current run as given (for the identifiers in items_failed).
 	 *
 	 * @var array
 	 */
 	private $raw_items = array();
-
-	/**
-	 * Whether tune_session() ran on this connection.
-	 *
-	 * @var bool
-	 */
-	private $session_tuned = false;
-
-	/**
-	 * Longest statement text, from the server's max_allowed_packet (tune_session()); CHUNK_BYTES until asked.
-	 *
-	 * @var int
-	 */
-	private $chunk_bytes = self::CHUNK_BYTES;
-
-	/**
-	 * Whether the server knows `SELECT ... FOR UPDATE NOWAIT` (MariaDB 10.3, MySQL 8.0).
-	 *
-	 * @var bool
-	 */
-	private $nowait = false;
 
 	/**
 	 * Whether this attempt locks and inserts post by post (after a lock conflict; see insert_and_lock()).
@@ -169,13 +85,6 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $fresh_from = 0;
 
 	/**
-	 * Seconds spent per phase in the current run (summed over attempts).
-	 *
-	 * @var array
-	 */
-	private $clock = array();
-
-	/**
 	 * The last run's `timings` (milliseconds per phase and `total`), also after a whole-request error.
 	 *
 	 * @var array|null
@@ -183,13 +92,27 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	private $last_timings = null;
 
 	/**
+	 * The database session (every statement the engine sends).
+	 *
+	 * @var Mulopimfwc_Bulk_Sync_PHP_Engine_Store
+	 */
+	private $store;
+
+	/**
+	 * The clock per phase of the current run.
+	 *
+	 * @var Mulopimfwc_Bulk_Sync_PHP_Engine_Timing
+	 */
+	private $timing;
+
+	/**
 	 * Constructor.
 	 *
 	 * @param wpdb|null $db Database object (default: the global $wpdb).
 	 */
 	public function __construct( $db = null ) {
-		global $wpdb;
-		$this->wpdb = $db ? $db : $wpdb;
+		$this->store  = new Mulopimfwc_Bulk_Sync_PHP_Engine_Store( $db );
+		$this->timing = new Mulopimfwc_Bulk_Sync_PHP_Engine_Timing();
 	}
 
 	/**
@@ -198,34 +121,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return array code => message.
 	 */
 	public static function messages() {
-		if ( empty( self::$messages ) ) {
-			self::$messages = array(
-				'invalid_item'                 => __( 'Invalid item: expected an object.', 'mulopimfwc-bulk-sync' ),
-				'missing_product'              => __( 'Product ID or SKU is required.', 'mulopimfwc-bulk-sync' ),
-				'invalid_product_id'           => __( 'Invalid product_id: must be a positive integer.', 'mulopimfwc-bulk-sync' ),
-				'invalid_sku'                  => __( 'Invalid sku: must be a string.', 'mulopimfwc-bulk-sync' ),
-				'missing_location'             => __( 'Location ID or slug is required.', 'mulopimfwc-bulk-sync' ),
-				'invalid_location_id'          => __( 'Invalid location_id: must be a positive integer.', 'mulopimfwc-bulk-sync' ),
-				'invalid_location_slug'        => __( 'Invalid location_slug: must be a string.', 'mulopimfwc-bulk-sync' ),
-				'missing_stock'                => __( 'Stock is required.', 'mulopimfwc-bulk-sync' ),
-				'invalid_stock'                => __( 'Invalid stock: must be an integer.', 'mulopimfwc-bulk-sync' ),
-				'stock_conflict'               => __( 'Give either stock or stock_adjust, not both.', 'mulopimfwc-bulk-sync' ),
-				'invalid_stock_adjust'         => __( 'Invalid stock_adjust: must be an integer.', 'mulopimfwc-bulk-sync' ),
-				'invalid_expected_stock'       => __( 'Invalid expected_stock: must be an integer.', 'mulopimfwc-bulk-sync' ),
-				'stock_mismatch'               => __( 'Stock at this location has changed: it does not match expected_stock.', 'mulopimfwc-bulk-sync' ),
-				'invalid_regular_price'        => __( 'Invalid regular_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
-				'invalid_sale_price'           => __( 'Invalid sale_price: must be a non-negative decimal number.', 'mulopimfwc-bulk-sync' ),
-				'invalid_backorders'           => __( 'Invalid backorders: must be one of no, notify, yes.', 'mulopimfwc-bulk-sync' ),
-				'invalid_disabled'             => __( 'Invalid disabled: must be true or false.', 'mulopimfwc-bulk-sync' ),
-				'product_not_found'            => __( 'Product not found.', 'mulopimfwc-bulk-sync' ),
-				'ambiguous_sku'                => __( 'SKU matches several products.', 'mulopimfwc-bulk-sync' ),
-				'product_mismatch'             => __( 'product_id and sku name different products.', 'mulopimfwc-bulk-sync' ),
-				'location_not_found'           => __( 'Location not found.', 'mulopimfwc-bulk-sync' ),
-				'location_mismatch'            => __( 'location_id and location_slug name different locations.', 'mulopimfwc-bulk-sync' ),
-				'sale_price_not_below_regular' => __( 'Sale price must be less than the regular price.', 'mulopimfwc-bulk-sync' ),
-			);
-		}
-		return self::$messages;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Error::messages();
 	}
 
 	/**
@@ -236,40 +132,33 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return array|WP_Error The result array, or a WP_Error for a whole-request error.
 	 */
 	public function run( $payload, $options = array() ) {
-		$started            = microtime( true );
-		$this->query_count  = 0;
-		$this->opts         = is_array( $options ) ? $options : array();
-		$this->body_dry     = false;
-		$this->clock        = array_fill_keys( self::PHASES, 0.0 );
-		$this->last_timings = null;
+		$started                  = microtime( true );
+		$this->store->query_count = 0;
+		$this->opts               = is_array( $options ) ? $options : array();
+		$this->last_timings       = null;
+		$this->timing->reset();
 		try {
 			try {
-				$items = $this->decode_payload( $payload );
+				list( $items, $body_dry ) = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::decode( $payload );
 			} finally {
-				$this->lap( 'parse', $started );
+				$this->timing->lap( 'parse', $started );
 			}
-			if ( $this->body_dry ) {
+			if ( $body_dry ) {
 				$this->opts['dry_run'] = true;
 			}
 			$max = isset( $this->opts['max_items'] ) ? (int) $this->opts['max_items'] : 100000;
 			if ( $max > 0 && count( $items ) > $max ) {
-				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
-					'too_many_items',
-					sprintf(
-						/* translators: %d: the maximum number of items per request. */
-						__( 'Too many items: at most %d items per request.', 'mulopimfwc-bulk-sync' ),
-						$max
-					),
-					400
-				);
+				throw Mulopimfwc_Bulk_Sync_PHP_Engine_Request::too_many_items( $max );
 			}
 			$result             = $this->sync( $items );
-			$this->last_timings = $this->timings_since( $started );
+			$this->last_timings = $this->timing->since( $started );
 			$result['timings']  = $this->last_timings;
 			return $result;
 		} catch ( Mulopimfwc_Bulk_Sync_Request_Exception $e ) {
-			$this->last_timings = $this->timings_since( $started );
+			$this->last_timings = $this->timing->since( $started );
 			return new WP_Error( $e->error_code, $e->getMessage(), array( 'status' => $e->getCode() ) );
+		} finally {
+			$this->query_count = $this->store->query_count;
 		}
 	}
 
@@ -281,211 +170,6 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 */
 	public function timings() {
 		return $this->last_timings;
-	}
-
-	/**
-	 * Add the time since `$since` to a phase.
-	 *
-	 * @param string $phase One of PHASES.
-	 * @param float  $since microtime( true ) at the phase's start.
-	 * @return float Now (microtime( true )).
-	 */
-	private function lap( $phase, $since ) {
-		$now                    = microtime( true );
-		$this->clock[ $phase ] += max( 0.0, $now - $since );
-		return $now;
-	}
-
-	/**
-	 * The phases in milliseconds (rounded down to the microsecond) and `total`, the time since `$started` (rounded
-	 * up, never below the phases' sum), as the native engine reports them (src/timing.rs).
-	 *
-	 * @param float $started microtime( true ) at the start of the run.
-	 * @return array
-	 */
-	private function timings_since( $started ) {
-		$out = array();
-		$sum = 0.0;
-		foreach ( self::PHASES as $phase ) {
-			$ms            = floor( $this->clock[ $phase ] * 1000000 ) / 1000;
-			$out[ $phase ] = (float) $ms;
-			$sum          += $this->clock[ $phase ];
-		}
-		$out['total'] = (float) ( ceil( max( microtime( true ) - $started, $sum ) * 1000000 ) / 1000 );
-		return $out;
-	}
-
-	/*
-	|--------------------------------------------------------------------------
-	| Parsing
-	|--------------------------------------------------------------------------
-	*/
-
-	/**
-	 * Turn the payload into a list of items (each an array of fields, or a non-object value).
-	 *
-	 * @param mixed $payload Payload.
-	 * @return array
-	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When the payload is not a valid request.
-	 */
-	private function decode_payload( $payload ) {
-		if ( is_string( $payload ) ) {
-			$data = $this->decode_json( $payload );
-			if ( ! ( $data instanceof stdClass ) || ! property_exists( $data, 'items' ) || ! is_array( $data->items ) || ! ( $this->untag( $data->items ) === $data->items ) ) {
-				throw $this->invalid_data();
-			}
-			$this->body_dry = $this->dry_run_flag( property_exists( $data, 'dry_run' ) ? $this->untag( $data->dry_run ) : null );
-			$items          = array();
-			foreach ( $data->items as $item ) {
-				$items[] = $item instanceof stdClass ? $this->untag_fields( get_object_vars( $item ) ) : false;
-			}
-			return $items;
-		}
-		if ( is_array( $payload ) || $payload instanceof stdClass ) {
-			if ( ! self::depth_ok( $payload, self::MAX_JSON_DEPTH ) ) {
-				throw $this->invalid_data(); // As native: a value nested deeper than 128 ends the request.
-			}
-			$payload = (array) $payload;
-			if ( ! array_key_exists( 'items', $payload ) || ! is_array( $payload['items'] ) || ! $this->is_list( $payload['items'] ) ) {
-				throw $this->invalid_data();
-			}
-			$this->body_dry = $this->dry_run_flag( array_key_exists( 'dry_run', $payload ) ? $payload['dry_run'] : null );
-			$items          = array();
-			foreach ( $payload['items'] as $item ) {
-				if ( $item instanceof stdClass ) {
-					$item = get_object_vars( $item );
-				} elseif ( is_array( $item ) && ! empty( $item ) && $this->is_list( $item ) ) {
-					$item = false; // A JSON array, not an object.
-				}
-				$items[] = $item;
-			}
-			return $items;
-		}
-		throw $this->invalid_data();
-	}
-
-	/**
-	 * Whether no value of an array payload lies deeper than $left levels below it (the native engine refuses a
-	 * payload with a value at depth > 128, the payload itself being at depth 0).
-	 *
-	 * @param array|object $v    Container.
-	 * @param int          $left Levels still allowed below it.
-	 * @return bool
-	 */
-	private static function depth_ok( $v, $left ) {
-		foreach ( ( $v instanceof stdClass ? get_object_vars( $v ) : (array) $v ) as $x ) {
-			if ( is_array( $x ) || is_object( $x ) ) {
-				if ( $left < 1 || ( ( $x || is_object( $x ) ) && ! self::depth_ok( $x, $left - 1 ) ) ) {
-					return false;
-				}
-			} elseif ( $left < 1 ) {
-				return false;
-			}
-		}
-		return true;
-	}
-
-	/**
-	 * The body's `dry_run`: absent or null is false, a boolean is itself, anything else ends the request.
-	 *
-	 * @param mixed $v Value.
-	 * @return bool
-	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When it is not a boolean.
-	 */
-	private function dry_run_flag( $v ) {
-		if ( null === $v ) {
-			return false;
-		}
-		if ( ! is_bool( $v ) ) {
-			throw $this->invalid_data();
-		}
-		return $v;
-	}
-
-	/**
-	 * Decode a JSON body keeping every number as its exact text.
-	 *
-	 * @param string $body Raw body.
-	 * @return mixed
-	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception When the body is not JSON.
-	 */
-	private function decode_json( $body ) {
-		// Depth as the native engine's (serde_json's recursion limit of 128): deeper bodies are invalid_data.
-		$plain = json_decode( $body, false, self::MAX_JSON_DEPTH, JSON_BIGINT_AS_STRING );
-		if ( JSON_ERROR_NONE !== json_last_error() ) {
-			throw $this->invalid_data();
-		}
-		if ( ! ( $plain instanceof stdClass ) ) {
-			return $plain;
-		}
-		// Valid JSON: wrap each number token (outside strings) as ["\u0000mulopimfwc:number","TEXT"].
-		$tagged = preg_replace_callback(
-			'/"(?:[^"\\\\]++|\\\\.)*+"|-?\d++(?:\.\d++)?(?:[eE][+-]?\d++)?/s',
-			static function ( $m ) {
-				if ( '"' === $m[0][0] ) {
-					return $m[0];
-				}
-				return '["\u0000mulopimfwc:number","' . $m[0] . '"]';
-			},
-			$body
-		);
-		if ( null === $tagged ) {
-			return $plain; // PCRE limit: fall back to the plain decode (numbers as PHP numbers).
-		}
-		$data = json_decode( $tagged, false, 1024, JSON_BIGINT_AS_STRING );
-		return JSON_ERROR_NONE === json_last_error() ? $data : $plain;
-	}
-
-	/**
-	 * Replace tagged numbers among an item's fields.
-	 *
-	 * @param array $fields Fields.
-	 * @return array
-	 */
-	private function untag_fields( array $fields ) {
-		foreach ( $fields as $k => $v ) {
-			$fields[ $k ] = $this->untag( $v );
-		}
-		return $fields;
-	}
-
-	/**
-	 * Replace a tagged number by a Mulopimfwc_Bulk_Sync_Json_Number.
-	 *
-	 * @param mixed $v Value.
-	 * @return mixed
-	 */
-	private function untag( $v ) {
-		if ( is_array( $v ) && 2 === count( $v ) && isset( $v[0], $v[1] ) && self::NUMBER_TAG === $v[0] ) {
-			return new Mulopimfwc_Bulk_Sync_Json_Number( $v[1] );
-		}
-		return $v; // Any other array or object stays as it is: only its being one matters.
-	}
-
-	/**
-	 * Whether an array is a list (0..n-1 keys).
-	 *
-	 * @param array $a Array.
-	 * @return bool
-	 */
-	private function is_list( array $a ) {
-		if ( function_exists( 'array_is_list' ) ) {
-			return array_is_list( $a );
-		}
-		return array_keys( $a ) === range( 0, count( $a ) - 1 ) || array() === $a;
-	}
-
-	/**
-	 * The invalid_data whole-request error.
-	 *
-	 * @return Mulopimfwc_Bulk_Sync_Request_Exception
-	 */
-	private function invalid_data() {
-		return new Mulopimfwc_Bulk_Sync_Request_Exception(
-			'invalid_data',
-			__( 'Invalid data: the body must be a JSON object with an "items" array.', 'mulopimfwc-bulk-sync' ),
-			400
-		);
 	}
 
 	/*
@@ -502,110 +186,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return array Either ['error' => [code, field]] or the normalized item.
 	 */
 	public static function validate_item( $item, $sep ) {
-		if ( ! is_array( $item ) ) {
-			return array( 'error' => array( 'invalid_item', null ) );
-		}
-		$given = static function ( $k ) use ( $item ) {
-			return array_key_exists( $k, $item ) && null !== $item[ $k ] && '' !== $item[ $k ];
-		};
-		$out = array(
-			'product_id'  => null,
-			'sku'         => null,
-			'location_id' => null,
-			'slug'        => null,
-			'stock'       => null,
-			'adjust'      => null,
-			'expected'    => null,
-			'regular'     => null,
-			'sale'        => null,
-			'backorders'  => null,
-			'disabled'    => null,
-		);
-		if ( ! $given( 'product_id' ) && ! $given( 'sku' ) ) {
-			return array( 'error' => array( 'missing_product', 'product_id' ) );
-		}
-		if ( $given( 'product_id' ) ) {
-			$out['product_id'] = self::parse_positive_int( $item['product_id'] );
-			if ( null === $out['product_id'] ) {
-				return array( 'error' => array( 'invalid_product_id', 'product_id' ) );
-			}
-		}
-		if ( $given( 'sku' ) ) {
-			$sku = $item['sku'];
-			if ( $sku instanceof Mulopimfwc_Bulk_Sync_Json_Number && preg_match( '/^-?\d+$/', $sku->text ) ) {
-				$sku = $sku->text;
-			} elseif ( is_int( $sku ) ) {
-				$sku = (string) $sku;
-			}
-			if ( ! is_string( $sku ) || ( function_exists( 'mb_check_encoding' ) && ! mb_check_encoding( $sku, 'UTF-8' ) ) ) {
-				return array( 'error' => array( 'invalid_sku', 'sku' ) );
-			}
-			$out['sku'] = $sku;
-		}
-		if ( ! $given( 'location_id' ) && ! $given( 'location_slug' ) ) {
-			return array( 'error' => array( 'missing_location', 'location_id' ) );
-		}
-		if ( $given( 'location_id' ) ) {
-			$out['location_id'] = self::parse_positive_int( $item['location_id'] );
-			if ( null === $out['location_id'] ) {
-				return array( 'error' => array( 'invalid_location_id', 'location_id' ) );
-			}
-		}
-		if ( $given( 'location_slug' ) ) {
-			if ( ! is_string( $item['location_slug'] ) ) {
-				return array( 'error' => array( 'invalid_location_slug', 'location_slug' ) );
-			}
-			$out['slug'] = self::normalize_slug( $item['location_slug'] );
-		}
-		$has_stock  = array_key_exists( 'stock', $item ) && null !== $item['stock'];
-		$has_adjust = array_key_exists( 'stock_adjust', $item ) && null !== $item['stock_adjust'];
-		if ( $has_stock && $has_adjust ) {
-			return array( 'error' => array( 'stock_conflict', 'stock_adjust' ) );
-		}
-		if ( ! $has_stock && ! $has_adjust ) {
-			return array( 'error' => array( 'missing_stock', 'stock' ) );
-		}
-		if ( $has_stock ) {
-			$out['stock'] = self::parse_stock( $item['stock'] );
-			if ( null === $out['stock'] ) {
-				return array( 'error' => array( 'invalid_stock', 'stock' ) );
-			}
-		} else {
-			$out['adjust'] = self::parse_stock( $item['stock_adjust'] );
-			if ( null === $out['adjust'] ) {
-				return array( 'error' => array( 'invalid_stock_adjust', 'stock_adjust' ) );
-			}
-		}
-		if ( array_key_exists( 'expected_stock', $item ) && null !== $item['expected_stock'] ) {
-			$out['expected'] = self::parse_stock( $item['expected_stock'] );
-			if ( null === $out['expected'] ) {
-				return array( 'error' => array( 'invalid_expected_stock', 'expected_stock' ) );
-			}
-		}
-		foreach ( array(
-			'regular_price' => 'regular',
-			'sale_price'    => 'sale',
-		) as $field => $key ) {
-			if ( array_key_exists( $field, $item ) && null !== $item[ $field ] ) {
-				$out[ $key ] = self::parse_price( $item[ $field ], $sep );
-				if ( null === $out[ $key ] ) {
-					return array( 'error' => array( 'invalid_' . $field, $field ) );
-				}
-			}
-		}
-		if ( array_key_exists( 'backorders', $item ) && null !== $item['backorders'] ) {
-			if ( ! is_string( $item['backorders'] ) || ! in_array( $item['backorders'], array( 'no', 'notify', 'yes' ), true ) ) {
-				return array( 'error' => array( 'invalid_backorders', 'backorders' ) );
-			}
-			$out['backorders'] = $item['backorders'];
-		}
-		if ( array_key_exists( 'disabled', $item ) && null !== $item['disabled'] ) {
-			if ( ! is_bool( $item['disabled'] ) ) {
-				return array( 'error' => array( 'invalid_disabled', 'disabled' ) );
-			}
-			$out['disabled'] = $item['disabled'] ? 'yes' : 'no';
-		}
-		return $out;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Request::validate_item( $item, $sep );
 	}
 
 	/**
@@ -615,22 +196,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return int|null
 	 */
 	public static function parse_positive_int( $v ) {
-		if ( is_int( $v ) ) {
-			return $v > 0 ? $v : null;
-		}
-		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
-			$v = $v->text;
-		} elseif ( ! is_string( $v ) ) {
-			return null;
-		}
-		if ( ! preg_match( '/^[ \t\r\n]*\+?0*(\d{1,19})[ \t\r\n]*$/D', $v, $m ) ) {
-			return null;
-		}
-		$s = ltrim( $m[1], '0' );
-		if ( '' === $s || ( strlen( $s ) === 19 && strcmp( $s, (string) PHP_INT_MAX ) > 0 ) ) {
-			return null;
-		}
-		return (int) $s;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Price::parse_positive_int( $v );
 	}
 
 	/**
@@ -640,24 +206,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return string|null
 	 */
 	public static function parse_stock( $v ) {
-		if ( is_int( $v ) ) {
-			return (string) $v;
-		}
-		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
-			if ( ! preg_match( '/^(-?)(\d+)$/D', $v->text, $m ) ) {
-				return null;
-			}
-		} elseif ( ! is_string( $v ) || ! preg_match( '/^[ \t\r\n]*([+-]?)(\d+)[ \t\r\n]*$/D', $v, $m ) ) {
-			return null;
-		}
-		$digits = ltrim( $m[2], '0' );
-		if ( '' === $digits ) {
-			return '0';
-		}
-		if ( strlen( $digits ) > 19 || ( strlen( $digits ) === 19 && strcmp( $digits, (string) PHP_INT_MAX ) > 0 ) ) {
-			return null;
-		}
-		return ( '-' === $m[1] ? '-' : '' ) . $digits;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Price::parse_stock( $v );
 	}
 
 	/**
@@ -668,59 +217,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return string|null
 	 */
 	public static function parse_price( $v, $sep ) {
-		$text = self::price_text( $v, $sep );
-		return ( null === $text || '' === $text || self::digit_count( $text ) <= self::MAX_PRICE_DIGITS ) ? $text : null;
-	}
-
-	/**
-	 * The most digits a price may have (leading zeros of the integer part aside), as in the native
-	 * engine: what an exact 96-bit decimal holds. Longer prices are refused, never rounded.
-	 */
-	const MAX_PRICE_DIGITS = 28;
-
-	/**
-	 * Digits of a plain decimal, leading zeros of its integer part aside.
-	 *
-	 * @param string $text Plain decimal.
-	 * @return int
-	 */
-	private static function digit_count( $text ) {
-		$parts = explode( '.', $text, 2 );
-		return strlen( ltrim( $parts[0], '0' ) ) + ( isset( $parts[1] ) ? strlen( $parts[1] ) : 0 );
-	}
-
-	/**
-	 * A price's text as it will be stored, before the digit bound; null when it is not a price.
-	 *
-	 * @param mixed  $v   Value.
-	 * @param string $sep Store decimal separator.
-	 * @return string|null
-	 */
-	private static function price_text( $v, $sep ) {
-		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
-			return preg_match( '/^\d+(\.\d+)?$/D', $v->text ) ? $v->text : null;
-		}
-		if ( is_int( $v ) ) {
-			return $v >= 0 ? (string) $v : null;
-		}
-		if ( is_float( $v ) ) {
-			$text = var_export( $v, true ); // Shortest round-trip form (serialize_precision).
-			return preg_match( '/^\d+(\.\d+)?$/D', $text ) ? $text : null;
-		}
-		if ( ! is_string( $v ) ) {
-			return null;
-		}
-		$s = trim( $v, " \t\r\n" );
-		if ( '' === $s ) {
-			return '' === $v ? '' : null;
-		}
-		if ( is_string( $sep ) && '' !== $sep && '.' !== $sep && false !== strpos( $s, $sep ) ) {
-			if ( false !== strpos( $s, '.' ) || substr_count( $s, $sep ) !== 1 ) {
-				return null;
-			}
-			$s = str_replace( $sep, '.', $s );
-		}
-		return preg_match( '/^(\d+(\.\d+)?|\.\d+)$/D', $s ) ? $s : null;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Price::parse_price( $v, $sep );
 	}
 
 	/**
@@ -731,28 +228,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return int -1, 0 or 1.
 	 */
 	public static function compare_decimals( $a, $b ) {
-		list( $ai, $af ) = array_pad( explode( '.', $a, 2 ), 2, '' );
-		list( $bi, $bf ) = array_pad( explode( '.', $b, 2 ), 2, '' );
-		$ai  = ltrim( $ai, '0' );
-		$bi  = ltrim( $bi, '0' );
-		$len = max( strlen( $af ), strlen( $bf ) );
-		$af  = str_pad( $af, $len, '0' );
-		$bf  = str_pad( $bf, $len, '0' );
-		if ( strlen( $ai ) !== strlen( $bi ) ) {
-			return strlen( $ai ) < strlen( $bi ) ? -1 : 1;
-		}
-		$c = strcmp( $ai . $af, $bi . $bf );
-		return $c < 0 ? -1 : ( $c > 0 ? 1 : 0 );
-	}
-
-	/**
-	 * Whether a stored value is a comparable decimal.
-	 *
-	 * @param mixed $v Value.
-	 * @return bool
-	 */
-	private static function is_decimal( $v ) {
-		return is_string( $v ) && 1 === preg_match( '/^(\d+(\.\d*)?|\.\d+)$/D', trim( $v ) );
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Price::compare_decimals( $a, $b );
 	}
 
 	/**
@@ -762,140 +238,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return string
 	 */
 	public static function normalize_slug( $slug ) {
-		if ( preg_match( '/%[0-9a-fA-F]{2}/', $slug ) ) {
-			$decoded = rawurldecode( $slug );
-			if ( ! function_exists( 'mb_check_encoding' ) || mb_check_encoding( $decoded, 'UTF-8' ) ) {
-				$slug = $decoded;
-			}
-		}
-		$title = sanitize_title( $slug );
-		if ( ! has_filter( 'sanitize_title', 'sanitize_title_with_dashes' ) ) {
-			$title = sanitize_title_with_dashes( $title, '', 'save' );
-		}
-		return (string) $title;
-	}
-
-	/*
-	|--------------------------------------------------------------------------
-	| Database helpers
-	|--------------------------------------------------------------------------
-	*/
-
-	/**
-	 * Whether queries go straight to the mysqli handle (no silent reconnect in the middle of a transaction).
-	 *
-	 * @return bool
-	 */
-	private function direct() {
-		return ! empty( $this->wpdb->use_mysqli ) && isset( $this->wpdb->dbh ) && $this->wpdb->dbh instanceof mysqli;
-	}
-
-	/**
-	 * Quote a string for SQL.
-	 *
-	 * @param string $s String.
-	 * @return string
-	 */
-	private function q( $s ) {
-		if ( $this->direct() ) {
-			return "'" . mysqli_real_escape_string( $this->wpdb->dbh, (string) $s ) . "'";
-		}
-		return "'" . $this->wpdb->_real_escape( (string) $s ) . "'";
-	}
-
-	/**
-	 * Comma list of integers.
-	 *
-	 * @param array $ids Ids.
-	 * @return string
-	 */
-	private static function ints( array $ids ) {
-		return implode( ',', array_map( 'intval', $ids ) );
-	}
-
-	/**
-	 * Run one statement.
-	 *
-	 * @param string $sql    SQL.
-	 * @param bool   $select Whether rows are expected back.
-	 * @param bool   $assoc  Rows as assoc arrays (else as lists: lighter for many rows).
-	 * @return array|int Rows or affected rows.
-	 * @throws Mulopimfwc_Bulk_Sync_Db_Exception On any database error.
-	 */
-	private function sql( $sql, $select = false, $assoc = true ) {
-		++$this->query_count;
-		if ( $this->direct() ) {
-			$dbh = $this->wpdb->dbh;
-			try {
-				$res = mysqli_query( $dbh, $sql );
-			} catch ( Exception $e ) {
-				throw new Mulopimfwc_Bulk_Sync_Db_Exception( (int) $e->getCode() );
-			}
-			if ( false === $res ) {
-				throw new Mulopimfwc_Bulk_Sync_Db_Exception( mysqli_errno( $dbh ) );
-			}
-			if ( $select ) {
-				$rows = $res instanceof mysqli_result ? mysqli_fetch_all( $res, $assoc ? MYSQLI_ASSOC : MYSQLI_NUM ) : array();
-				if ( $res instanceof mysqli_result ) {
-					mysqli_free_result( $res );
-				}
-				return $rows;
-			}
-			return mysqli_affected_rows( $dbh );
-		}
-		$suppress = $this->wpdb->suppress_errors( true );
-		if ( $select ) {
-			$rows = $this->wpdb->get_results( $sql, $assoc ? ARRAY_A : ARRAY_N );
-		} else {
-			$rows = $this->wpdb->query( $sql );
-		}
-		$this->wpdb->suppress_errors( $suppress );
-		if ( '' !== (string) $this->wpdb->last_error || false === $rows ) {
-			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 0 );
-		}
-		return $select ? (array) $rows : (int) $rows;
-	}
-
-	/**
-	 * Run a SELECT over chunks of an id/value list.
-	 *
-	 * @param array    $values List.
-	 * @param callable $build  Builds the SQL for one chunk.
-	 * @return array Rows.
-	 */
-	private function select_chunked( array $values, $build ) {
-		$rows = array();
-		foreach ( array_chunk( array_values( $values ), self::IN_CHUNK ) as $chunk ) {
-			foreach ( $this->sql( $build( $chunk ), true ) as $row ) {
-				$rows[] = $row;
-			}
-		}
-		return $rows;
-	}
-
-	/**
-	 * Comma lists of SQL values, each at most IN_CHUNK values and about CHUNK_BYTES long (one per statement).
-	 *
-	 * @param array $values Quoted SQL values.
-	 * @return string[]
-	 */
-	private function in_chunks( array $values ) {
-		$lists = array();
-		$batch = array();
-		$bytes = 0;
-		foreach ( $values as $v ) {
-			if ( $batch && ( count( $batch ) >= self::IN_CHUNK || $bytes + strlen( $v ) > $this->chunk_bytes ) ) {
-				$lists[] = implode( ',', $batch );
-				$batch   = array();
-				$bytes   = 0;
-			}
-			$batch[] = $v;
-			$bytes  += strlen( $v ) + 1;
-		}
-		if ( $batch ) {
-			$lists[] = implode( ',', $batch );
-		}
-		return $lists;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Request::normalize_slug( $slug );
 	}
 
 	/**
@@ -906,76 +249,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return string
 	 */
 	public static function sku_key( $sku ) {
-		$sku = rtrim( (string) $sku, ' ' );
-		if ( ! function_exists( 'mb_strtolower' ) || ! preg_match( '/[\x80-\xff]/', $sku ) || ! mb_check_encoding( $sku, 'UTF-8' ) ) {
-			return strtolower( $sku );
-		}
-		if ( false === strpos( $sku, "\xCE\xA3" ) ) {
-			return mb_strtolower( $sku, 'UTF-8' );
-		}
-		// Capital sigma: Rust lower-cases it to the final form at the end of a word (a cased letter before it,
-		// none after it, case-ignorable characters skipped); mbstring does so only from PHP 8.3.
-		$chars = preg_split( '//u', $sku, -1, PREG_SPLIT_NO_EMPTY );
-		$out   = '';
-		foreach ( $chars as $i => $c ) {
-			if ( "\xCE\xA3" !== $c ) {
-				$out .= mb_strtolower( $c, 'UTF-8' );
-				continue;
-			}
-			$out .= ( self::cased_near( $chars, $i, -1 ) && ! self::cased_near( $chars, $i, 1 ) ) ? "\xCF\x82" : "\xCF\x83";
-		}
-		return $out;
-	}
-
-	/**
-	 * Whether the first character from $i in direction $dir that is not case-ignorable is a cased letter.
-	 *
-	 * @param string[] $chars Characters.
-	 * @param int      $i     Start (excluded).
-	 * @param int      $dir   -1 or 1.
-	 * @return bool
-	 */
-	private static function cased_near( array $chars, $i, $dir ) {
-		for ( $j = $i + $dir; isset( $chars[ $j ] ); $j += $dir ) {
-			if ( preg_match( "/^[\\p{Mn}\\p{Me}\\p{Cf}\\p{Lm}\\p{Sk}'.:\\x{B7}\\x{2018}\\x{2019}\\x{2024}\\x{FE52}\\x{FF07}\\x{FF0E}]$/u", $chars[ $j ] ) ) {
-				continue;
-			}
-			return 1 === preg_match( '/^[\\p{Lu}\\p{Ll}\\p{Lt}]$/u', $chars[ $j ] );
-		}
-		return false;
-	}
-
-	/**
-	 * Run multi-row statements: `$head . rows . $tail`, chunked by count and size.
-	 *
-	 * @param string $head SQL before the VALUES tuples.
-	 * @param array  $rows SQL tuples "(...)".
-	 * @param string $tail SQL after the tuples.
-	 * @return int The auto-increment id of the first statement's first row (0: none).
-	 */
-	private function write_chunked( $head, array $rows, $tail = '' ) {
-		$batch = array();
-		$bytes = 0;
-		$first = 0;
-		$run   = function ( array $batch ) use ( $head, $tail, &$first ) {
-			$this->sql( $head . implode( ',', $batch ) . $tail );
-			if ( 0 === $first ) {
-				$first = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
-			}
-		};
-		foreach ( $rows as $row ) {
-			if ( $batch && ( count( $batch ) >= self::CHUNK_ROWS || $bytes + strlen( $row ) > $this->chunk_bytes ) ) {
-				$run( $batch );
-				$batch = array();
-				$bytes = 0;
-			}
-			$batch[] = $row;
-			$bytes  += strlen( $row ) + 1;
-		}
-		if ( $batch ) {
-			$run( $batch );
-		}
-		return $first;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Request::sku_key( $sku );
 	}
 
 	/**
@@ -1007,8 +281,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception On database failure.
 	 */
 	private function sync( array $raw_items ) {
-		global $wpdb;
-		$db      = $this->wpdb ? $this->wpdb : $wpdb;
+		$db      = $this->store->db();
 		$prefix  = isset( $this->opts['table_prefix'] ) ? (string) $this->opts['table_prefix'] : $db->prefix;
 		$this->t = array(
 			'posts'    => $prefix . 'posts',
@@ -1024,7 +297,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		if ( '' === $sep ) {
 			$sep = '.';
 		}
-		$mark = $this->lap( 'resolve', $mark );
+		$mark = $this->timing->lap( 'resolve', $mark );
 
 		$this->raw_items = array_values( $raw_items );
 
@@ -1032,14 +305,14 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$items  = array();
 		$errors = array();
 		foreach ( array_values( $raw_items ) as $i => $raw ) {
-			$v = self::validate_item( $raw, $sep );
+			$v = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::validate_item( $raw, $sep );
 			if ( isset( $v['error'] ) ) {
 				$errors[ $i + 1 ] = $v['error'];
 			} else {
 				$items[ $i + 1 ] = $v;
 			}
 		}
-		$this->lap( 'parse', $mark );
+		$this->timing->lap( 'parse', $mark );
 
 		$attempt            = 0;
 		$this->post_by_post = false;
@@ -1049,7 +322,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				$outcome        = $this->attempt( $items, $errors );
 				break;
 			} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
-				$this->rollback();
+				$this->store->rollback();
 				// Deadlock, lock wait timeout (MariaDB's NOWAIT too), MySQL's NOWAIT.
 				if ( in_array( $e->errno, array( 1213, 1205, 3572 ), true ) && $attempt < self::MAX_RETRIES ) {
 					++$attempt;
@@ -1057,51 +330,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					usleep( 20000 * $attempt );
 					continue;
 				}
-				throw new Mulopimfwc_Bulk_Sync_Request_Exception(
-					'mulopimfwc_db_error',
-					__( 'The database could not complete the bulk sync; nothing was changed. Please try again.', 'mulopimfwc-bulk-sync' ),
-					503
-				);
+				throw Mulopimfwc_Bulk_Sync_PHP_Engine_Error::db_error();
 			}
 		}
 
-		return $this->report( count( $raw_items ), $outcome );
-	}
-
-	/**
-	 * Roll back, ignoring errors.
-	 */
-	private function rollback() {
-		try {
-			$this->sql( 'ROLLBACK' );
-		} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
-			unset( $e ); // The connection may be gone: nothing was committed either way.
-		}
-	}
-
-	/**
-	 * Optimizer settings for large IN lists, as the native engine sets them on its connection: cost
-	 * every IN-list value from the index (the default estimates lists over 200 values from statistics
-	 * and may pick a full scan of postmeta), and on MariaDB keep lists of 1,000 values or more as
-	 * index ranges instead of a join with a derived table. Both only change plans, never results.
-	 */
-	private function tune_session() {
-		if ( $this->session_tuned ) {
-			return;
-		}
-		$this->session_tuned = true;
-		$this->sql( 'SET SESSION eq_range_index_dive_limit = 0' );
-		// Statements as long as the server takes (as the native engine's packet budget, src/store.rs), so that
-		// their number does not grow with the items.
-		$packet            = $this->sql( 'SELECT @@max_allowed_packet AS p', true );
-		$packet            = isset( $packet[0]['p'] ) ? (int) $packet[0]['p'] : 0;
-		$this->chunk_bytes = $packet > 0 ? max( 16384, min( 64 << 20, $packet - 16384 ) ) : self::CHUNK_BYTES;
-		$db      = $this->wpdb ? $this->wpdb : $GLOBALS['wpdb'];
-		$version = is_object( $db ) && method_exists( $db, 'db_server_info' ) ? (string) $db->db_server_info() : '';
-		if ( false !== stripos( $version, 'mariadb' ) ) {
-			$this->sql( 'SET SESSION in_predicate_conversion_threshold = 0' );
-		}
-		$this->nowait = self::supports_nowait( $version );
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build( count( $raw_items ), $outcome, $this->raw_items, ! empty( $this->opts['dry_run'] ) );
 	}
 
 	/**
@@ -1111,16 +344,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return bool
 	 */
 	public static function supports_nowait( $version ) {
-		$m = array();
-		// The client protocol's version of a MariaDB server reads "5.5.5-10.11.6-MariaDB...": the real one follows.
-		if ( ! preg_match( '/^(?:5\.5\.5-)?(\d+)\.(\d+)/', (string) $version, $m ) ) {
-			return false;
-		}
-		$v = array( (int) $m[1], (int) $m[2] );
-		if ( false !== stripos( (string) $version, 'mariadb' ) ) {
-			return $v >= array( 10, 3 );
-		}
-		return $v[0] >= 8;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Store::supports_nowait( $version );
 	}
 
 	/**
@@ -1132,16 +356,16 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 */
 	private function attempt( array $items, array $errors ) {
 		$t = $this->t;
-		if ( ! $this->direct() && ( empty( $this->wpdb->dbh ) ) ) {
+		if ( ! $this->store->connected() ) {
 			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 2006 );
 		}
 
 		$mark = microtime( true );
-		$this->tune_session();
+		$this->store->tune_session();
 		// READ COMMITTED for this transaction only (WordPress's own session keeps its level): reads see the latest
 		// committed rows, and locking reads take no gap locks, which would block the inserts of concurrent writers.
-		$this->sql( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
-		$this->sql( 'START TRANSACTION' );
+		$this->store->sql( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
+		$this->store->sql( 'START TRANSACTION' );
 
 		// 2. Resolve products and locations, set-based.
 		list( $posts, $by_id, $by_sku ) = $this->resolve_products( $items );
@@ -1199,7 +423,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$it['location'] = $lid;
 			$resolved[ $n ] = $it;
 		}
-		$this->lap( 'resolve', $mark );
+		$this->timing->lap( 'resolve', $mark );
 
 		$changed       = array();
 		$stock_changes = array();
@@ -1217,12 +441,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$mark = microtime( true );
 		try {
 			if ( ! empty( $this->opts['dry_run'] ) ) {
-				$this->sql( 'ROLLBACK' );
+				$this->store->sql( 'ROLLBACK' );
 			} else {
-				$this->sql( 'COMMIT' );
+				$this->store->sql( 'COMMIT' );
 			}
 		} finally {
-			$this->lap( 'write', $mark );
+			$this->timing->lap( 'write', $mark );
 		}
 
 		ksort( $errors );
@@ -1257,10 +481,10 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$by_id  = array();
 		$by_sku = array();
 		if ( $ids ) {
-			$rows = $this->select_chunked(
+			$rows = $this->store->select_chunked(
 				array_keys( $ids ),
 				function ( $chunk ) use ( $t ) {
-					return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . self::ints( $chunk ) . ") AND post_type IN ('product','product_variation')";
+					return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ") AND post_type IN ('product','product_variation')";
 				}
 			);
 			foreach ( $rows as $r ) {
@@ -1281,8 +505,8 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				if ( strlen( $sku ) > self::MAX_SKU_BYTES ) {
 					continue; // Not looked up (not found), as native.
 				}
-				$wanted[ self::sku_key( $sku ) ][] = $sku;
-				$in[]                              = $this->q( $sku );
+				$wanted[ Mulopimfwc_Bulk_Sync_PHP_Engine_Request::sku_key( $sku ) ][] = $sku;
+				$in[]                              = $this->store->q( $sku );
 			}
 			// STRAIGHT_JOIN: read the matching `_sku` rows first, then their posts by id (the other
 			// order reads every product's meta rows).
@@ -1290,12 +514,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 				JOIN `{$t['posts']}` p ON p.ID = pm.post_id
 				WHERE pm.meta_key = '_sku' AND p.post_type IN ('product','product_variation') AND p.post_status <> 'trash'
 				AND pm.meta_value IN (";
-			foreach ( $this->in_chunks( $in ) as $list ) {
-				foreach ( $this->sql( $head . $list . ')', true ) as $r ) {
+			foreach ( $this->store->in_chunks( $in ) as $list ) {
+				foreach ( $this->store->sql( $head . $list . ')', true ) as $r ) {
 					if ( ! is_string( $r['meta_value'] ) ) {
 						continue;
 					}
-					$key = self::sku_key( $r['meta_value'] );
+					$key = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::sku_key( $r['meta_value'] );
 					if ( ! isset( $wanted[ $key ] ) ) {
 						continue; // The collation is looser than the key (accents, for one).
 					}
@@ -1342,12 +566,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 		$where = array();
 		if ( $ids ) {
-			$where[] = 't.term_id IN (' . self::ints( array_keys( $ids ) ) . ')';
+			$where[] = 't.term_id IN (' . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( array_keys( $ids ) ) . ')';
 		}
 		if ( $slugs ) {
-			$where[] = 't.slug IN (' . implode( ',', array_map( array( $this, 'q' ), array_map( 'strval', array_keys( $slugs ) ) ) ) . ')';
+			$where[] = 't.slug IN (' . implode( ',', array_map( array( $this->store, 'q' ), array_map( 'strval', array_keys( $slugs ) ) ) ) . ')';
 		}
-		$rows = $this->sql(
+		$rows = $this->store->sql(
 			"SELECT t.term_id, t.slug FROM `{$t['terms']}` t JOIN `{$t['tt']}` tt ON tt.term_id = t.term_id
 			WHERE tt.taxonomy = '" . self::LOCATION_TAXONOMY . "' AND (" . implode( ' OR ', $where ) . ') ORDER BY t.term_id',
 			true
@@ -1405,10 +629,10 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$mark = microtime( true );
 
 		// 3. Lock the affected products (sorted ids: concurrent syncs queue instead of deadlocking).
-		$parent_rows = $this->select_chunked(
+		$parent_rows = $this->store->select_chunked(
 			$lock_ids,
 			function ( $chunk ) use ( $t ) {
-				return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . self::ints( $chunk ) . ') ORDER BY ID FOR UPDATE';
+				return "SELECT ID, post_type, post_parent, post_status FROM `{$t['posts']}` WHERE ID IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ') ORDER BY ID FOR UPDATE';
 			}
 		);
 		foreach ( $parent_rows as $r ) {
@@ -1417,10 +641,10 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
 		// Product types (variable products sync their parent-managed variations).
 		$types = array();
-		$rows  = $this->select_chunked(
+		$rows  = $this->store->select_chunked(
 			$lock_ids,
 			function ( $chunk ) use ( $t ) {
-				return "SELECT tr.object_id, te.slug FROM `{$t['tr']}` tr JOIN `{$t['tt']}` tt ON tt.term_taxonomy_id = tr.term_taxonomy_id AND tt.taxonomy = 'product_type' JOIN `{$t['terms']}` te ON te.term_id = tt.term_id WHERE tr.object_id IN (" . self::ints( $chunk ) . ')';
+				return "SELECT tr.object_id, te.slug FROM `{$t['tr']}` tr JOIN `{$t['tt']}` tt ON tt.term_taxonomy_id = tr.term_taxonomy_id AND tt.taxonomy = 'product_type' JOIN `{$t['terms']}` te ON te.term_id = tt.term_id WHERE tr.object_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ')';
 			}
 		);
 		foreach ( $rows as $r ) {
@@ -1444,7 +668,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		foreach ( $resolved as $it ) {
 			$wanted[ $it['post'] ][ $it['location'] ] = true;
 		}
-		$key_sql      = implode( ',', array_map( array( $this, 'q' ), $keys ) );
+		$key_sql      = implode( ',', array_map( array( $this->store, 'q' ), $keys ) );
 		$variable_ids = array();
 		foreach ( $lock_ids as $id ) {
 			if ( $is_variable( $id ) ) {
@@ -1457,11 +681,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		try {
 			list( $meta, $children ) = $this->read_meta( $lock_ids, $key_sql, $variable_ids, $posts, $key_loc, $wanted );
 		} finally {
-			$mark = $this->lap( 'read', $mark );
+			$mark = $this->timing->lap( 'read', $mark );
 		}
 		$plan = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows = $this->meta_rows( $plan['new'], $meta );
-		$mark = $this->lap( 'plan', $mark );
+		$mark = $this->timing->lap( 'plan', $mark );
 		if ( ! empty( $this->opts['dry_run'] ) ) {
 			return $this->planned( $plan, $rows, $report ? array() : null ); // A dry run writes nothing.
 		}
@@ -1476,18 +700,18 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$this->insert_and_lock( $meta, $inserts );
 			$fresh = $this->read_fresh( $inserts ); // post => key => list of [meta_id, value]: the rows just inserted.
 		} finally {
-			$mark = $this->lap( 'lock', $mark );
+			$mark = $this->timing->lap( 'lock', $mark );
 		}
 		unset( $inserts );
 		$errors = $given;
 		$plan   = $this->plan_state( $resolved, $posts, $meta, $children, $is_variable, $errors );
 		$rows   = $this->meta_rows( $plan['new'], $meta );
 		$final  = $this->reconcile_fresh( $rows, $fresh );
-		$mark   = $this->lap( 'plan', $mark );
+		$mark   = $this->timing->lap( 'plan', $mark );
 		try {
 			$late = $this->write( $plan['new'], $final, $plan['holders'], $plan['full_save'], $plan['status_only'], $plan['modified'], $report );
 		} finally {
-			$this->lap( 'write', $mark );
+			$this->timing->lap( 'write', $mark );
 		}
 		return $this->planned( $plan, $rows, $report ? $this->meta_log( $meta, $fresh, $final, $late ) : null );
 	}
@@ -1569,7 +793,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$seen = array();
 		// Chunk by chunk: a large request's rows are never all held twice (as result rows and as $meta).
 		foreach ( array_chunk( $lock_ids, self::IN_CHUNK ) as $chunk ) {
-			$rows = $this->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id", true );
+			$rows = $this->store->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ") AND meta_key IN ({$key_sql}) ORDER BY meta_id", true );
 			foreach ( $rows as $r ) {
 				$post = (int) $r['post_id'];
 				if ( isset( $key_loc[ $r['meta_key'] ] ) && ! isset( $wanted[ $post ][ $key_loc[ $r['meta_key'] ] ] ) ) {
@@ -1582,12 +806,12 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		unset( $rows );
 		$children = array();
 		if ( $variable_ids ) {
-			$rows = $this->select_chunked(
+			$rows = $this->store->select_chunked(
 				$variable_ids,
 				function ( $chunk ) use ( $t ) {
 					return "SELECT p.ID, p.post_parent, p.post_status, pm.meta_id, pm.meta_key, pm.meta_value FROM `{$t['posts']}` p
 						LEFT JOIN `{$t['postmeta']}` pm ON pm.post_id = p.ID AND pm.meta_key IN ('_manage_stock','_stock_status')
-						WHERE p.post_type = 'product_variation' AND p.post_parent IN (" . self::ints( $chunk ) . ') ORDER BY p.ID, pm.meta_id';
+						WHERE p.post_type = 'product_variation' AND p.post_parent IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ') ORDER BY p.ID, pm.meta_id';
 				}
 			);
 			foreach ( $rows as $r ) {
@@ -1636,7 +860,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$lock             = function ( array $ids, $nowait ) use ( $t, &$now ) {
 			sort( $ids, SORT_NUMERIC );
 			foreach ( array_chunk( $ids, self::IN_CHUNK ) as $chunk ) {
-				$rows = $this->sql( "SELECT meta_id, meta_value FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ') ORDER BY meta_id FOR UPDATE' . ( $nowait ? ' NOWAIT' : '' ), true, false );
+				$rows = $this->store->sql( "SELECT meta_id, meta_value FROM `{$t['postmeta']}` WHERE meta_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ') ORDER BY meta_id FOR UPDATE' . ( $nowait ? ' NOWAIT' : '' ), true, false );
 				foreach ( $rows as $r ) {
 					$now[ (int) $r[0] ] = $r[1];
 				}
@@ -1661,19 +885,19 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$insert = function ( array $rows ) use ( $t ) {
 			$tuples = array();
 			foreach ( $rows as $r ) {
-				$tuples[] = '(' . (int) $r[0] . ',' . $this->q( $r[1] ) . ',' . $this->q( $r[2] ) . ')';
+				$tuples[] = '(' . (int) $r[0] . ',' . $this->store->q( $r[1] ) . ',' . $this->store->q( $r[2] ) . ')';
 			}
 			if ( $tuples ) {
-				$first = $this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+				$first = $this->store->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
 				if ( $first > 0 && ( 0 === $this->fresh_from || $first < $this->fresh_from ) ) {
 					$this->fresh_from = $first;
 				}
 			}
 		};
 		// A server without NOWAIT cannot fail the bulk lock fast: new rows then go post by post.
-		if ( ! $this->post_by_post && ( $this->nowait || ! $inserts ) ) {
+		if ( ! $this->post_by_post && ( $this->store->nowait() || ! $inserts ) ) {
 			$insert( $inserts );
-			$lock( $ids_of ? array_merge( ...array_values( $ids_of ) ) : array(), $this->nowait && $inserts );
+			$lock( $ids_of ? array_merge( ...array_values( $ids_of ) ) : array(), $this->store->nowait() && $inserts );
 		} else {
 			$new_of = array();
 			foreach ( $inserts as $r ) {
@@ -1734,11 +958,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$want[ $ins[0] ][ $ins[1] ] = true;
 			$keys[ $ins[1] ]            = true;
 		}
-		$key_sql = implode( ',', array_map( array( $this, 'q' ), array_keys( $keys ) ) );
+		$key_sql = implode( ',', array_map( array( $this->store, 'q' ), array_keys( $keys ) ) );
 		$from    = $this->fresh_from > 0 ? ' AND meta_id >= ' . (int) $this->fresh_from : '';
 		$fresh   = array();
 		foreach ( array_chunk( array_keys( $want ), self::IN_CHUNK ) as $chunk ) {
-			$rows = $this->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . self::ints( $chunk ) . ") AND meta_key IN ({$key_sql}){$from} ORDER BY meta_id", true );
+			$rows = $this->store->sql( "SELECT meta_id, post_id, meta_key, meta_value FROM `{$t['postmeta']}` WHERE post_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ") AND meta_key IN ({$key_sql}){$from} ORDER BY meta_id", true );
 			foreach ( $rows as $r ) {
 				if ( isset( $want[ (int) $r['post_id'] ][ $r['meta_key'] ] ) ) {
 					$fresh[ (int) $r['post_id'] ][ $r['meta_key'] ][] = array( (int) $r['meta_id'], $r['meta_value'] );
@@ -1830,7 +1054,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		if ( null === $primary_raw || false === $primary_raw || '' === $primary_raw || '0' === $primary_raw || 0 === $primary_raw ) {
 			$follow_all = true;
 		} else {
-			$primary = (int) self::parse_positive_int( is_int( $primary_raw ) ? $primary_raw : ( is_string( $primary_raw ) ? trim( $primary_raw ) : '' ) );
+			$primary = (int) Mulopimfwc_Bulk_Sync_PHP_Engine_Price::parse_positive_int( is_int( $primary_raw ) ? $primary_raw : ( is_string( $primary_raw ) ? trim( $primary_raw ) : '' ) );
 		}
 
 		// 5. Apply the items in order, in memory.
@@ -1844,7 +1068,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			// value that is not a number matches no expected_stock and adjusts from 0.
 			$stock_key = '_location_stock_' . $l;
 			$stored    = $get( $p, $stock_key );
-			$current   = null === $stored ? 0 : self::stored_stock( $stored );
+			$current   = null === $stored ? 0 : Mulopimfwc_Bulk_Sync_PHP_Engine_Price::stored_stock( $stored );
 			if ( null !== $it['expected'] && $current !== (int) $it['expected'] ) {
 				$errors[ $n ] = array( 'stock_mismatch', 'expected_stock' );
 				continue;
@@ -1866,7 +1090,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 					$reg = $get( $p, '_regular_price' );
 				}
 				$sale = null !== $it['sale'] ? $it['sale'] : $get( $p, '_location_sale_price_' . $l );
-				if ( self::is_decimal( $sale ) && self::is_decimal( $reg ) && self::compare_decimals( trim( $sale ), trim( $reg ) ) >= 0 ) {
+				if ( Mulopimfwc_Bulk_Sync_PHP_Engine_Price::is_decimal( $sale ) && Mulopimfwc_Bulk_Sync_PHP_Engine_Price::is_decimal( $reg ) && Mulopimfwc_Bulk_Sync_PHP_Engine_Price::compare_decimals( trim( $sale ), trim( $reg ) ) >= 0 ) {
 					$field        = ( null !== $it['sale'] && '' !== $it['sale'] ) ? 'sale_price' : 'regular_price';
 					$errors[ $n ] = array( 'sale_price_not_below_regular', $field );
 					continue;
@@ -1902,7 +1126,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			if ( $holder ) {
 				if ( null !== $it['adjust'] ) {
 					// WooCommerce's stock moves by the same amount, from its own current value.
-					$main  = self::stored_stock( $get( $holder, '_stock' ) );
+					$main  = Mulopimfwc_Bulk_Sync_PHP_Engine_Price::stored_stock( $get( $holder, '_stock' ) );
 					$value = ( null === $main ? 0 : $main ) + (int) $it['adjust'];
 					if ( ! is_int( $value ) ) {
 						$value = $it['adjust'] > 0 ? PHP_INT_MAX : PHP_INT_MIN;
@@ -1976,7 +1200,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		// Stock changes (for WooCommerce's actions).
 		$stock_changes = array();
 		foreach ( array_keys( $full_save + $status_only ) as $id ) {
-			$old_stock = isset( $holders[ $id ] ) ? self::stock_text( $old( $id, '_stock' ) ) : null;
+			$old_stock = isset( $holders[ $id ] ) ? Mulopimfwc_Bulk_Sync_PHP_Engine_Price::stock_text( $old( $id, '_stock' ) ) : null;
 			$new_stock = isset( $holders[ $id ] ) ? $holders[ $id ] : null;
 			$os        = $old( $id, '_stock_status' );
 			$ns        = $get( $id, '_stock_status' );
@@ -2015,34 +1239,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * @return int|null
 	 */
 	public static function stored_stock( $v ) {
-		if ( null === $v || ! is_string( $v ) ) {
-			return is_int( $v ) ? $v : null;
-		}
-		$t = trim( $v );
-		if ( preg_match( '/^[+-]?\d+$/D', $t ) ) {
-			return (int) $t;
-		}
-		if ( is_numeric( $t ) ) {
-			$f = (float) $t;
-			return is_finite( $f ) ? (int) $f : null;
-		}
-		return null;
-	}
-
-	/**
-	 * A stored _stock as an integer text ("5.000000" → "5"), null when absent.
-	 *
-	 * @param mixed $v Stored value.
-	 * @return string|null
-	 */
-	private static function stock_text( $v ) {
-		if ( null === $v || '' === $v ) {
-			return null;
-		}
-		if ( preg_match( '/^\s*(-?)0*(\d+)(?:\.0*)?\s*$/D', (string) $v, $m ) ) {
-			return ( '0' === ltrim( $m[2], '0' ) || '' === ltrim( $m[2], '0' ) ? '0' : $m[1] . ltrim( $m[2], '0' ) );
-		}
-		return (string) $v;
+		return Mulopimfwc_Bulk_Sync_PHP_Engine_Price::stored_stock( $v );
 	}
 
 	/**
@@ -2098,16 +1295,16 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$upserts = array();
 		$late    = array();
 		foreach ( $rows['updates'] as $u ) {
-			$upserts[] = '(' . (int) $u[0] . ',' . (int) $u[1] . ',' . $this->q( $u[2] ) . ',' . $this->q( $u[3] ) . ')';
+			$upserts[] = '(' . (int) $u[0] . ',' . (int) $u[1] . ',' . $this->store->q( $u[2] ) . ',' . $this->store->q( $u[3] ) . ')';
 		}
 		if ( ! $logged ) {
 			foreach ( $rows['inserts'] as $i ) {
-				$upserts[] = '(NULL,' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+				$upserts[] = '(NULL,' . (int) $i[0] . ',' . $this->store->q( $i[1] ) . ',' . $this->store->q( $i[2] ) . ')';
 			}
 		}
 		$deletes = $rows['deletes'];
 		if ( $upserts ) {
-			$this->write_chunked(
+			$this->store->write_chunked(
 				"INSERT INTO `{$t['postmeta']}` (meta_id, post_id, meta_key, meta_value) VALUES ",
 				$upserts,
 				' ON DUPLICATE KEY UPDATE meta_value = VALUES(meta_value)'
@@ -2116,9 +1313,9 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		if ( $logged && $rows['inserts'] ) {
 			$tuples = array();
 			foreach ( $rows['inserts'] as $i ) {
-				$tuples[] = '(' . (int) $i[0] . ',' . $this->q( $i[1] ) . ',' . $this->q( $i[2] ) . ')';
+				$tuples[] = '(' . (int) $i[0] . ',' . $this->store->q( $i[1] ) . ',' . $this->store->q( $i[2] ) . ')';
 			}
-			$this->fresh_from = $this->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
+			$this->fresh_from = $this->store->write_chunked( "INSERT INTO `{$t['postmeta']}` (post_id, meta_key, meta_value) VALUES ", $tuples );
 			foreach ( $this->read_fresh( $rows['inserts'] ) as $post => $by_key ) {
 				foreach ( $by_key as $key => $list ) {
 					foreach ( $list as $row ) {
@@ -2128,7 +1325,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		}
 		foreach ( array_chunk( $deletes, self::IN_CHUNK ) as $chunk ) {
-			$this->sql( "DELETE FROM `{$t['postmeta']}` WHERE meta_id IN (" . self::ints( $chunk ) . ')' );
+			$this->store->sql( "DELETE FROM `{$t['postmeta']}` WHERE meta_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ')' );
 		}
 
 		// The outofstock visibility term of the saved products.
@@ -2138,30 +1335,30 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 
 		// WooCommerce's lookup table, when it exists.
 		if ( $full_save || $status_only ) {
-			$exists = $this->sql( 'SHOW TABLES LIKE ' . $this->q( $t['lookup'] ), true );
+			$exists = $this->store->sql( 'SHOW TABLES LIKE ' . $this->store->q( $t['lookup'] ), true );
 			if ( $exists ) {
 				$full = array();
 				$stat = array();
 				foreach ( array_keys( $full_save ) as $id ) {
 					$stock = isset( $holders[ $id ] ) ? $holders[ $id ] : null;
 					if ( null !== $stock ) {
-						$full[] = '(' . (int) $id . ',' . (int) $stock . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+						$full[] = '(' . (int) $id . ',' . (int) $stock . ',' . $this->store->q( $new[ $id ]['_stock_status'] ) . ')';
 					} else {
-						$stat[] = '(' . (int) $id . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+						$stat[] = '(' . (int) $id . ',' . $this->store->q( $new[ $id ]['_stock_status'] ) . ')';
 					}
 				}
 				foreach ( array_keys( $status_only ) as $id ) {
-					$stat[] = '(' . (int) $id . ',' . $this->q( $new[ $id ]['_stock_status'] ) . ')';
+					$stat[] = '(' . (int) $id . ',' . $this->store->q( $new[ $id ]['_stock_status'] ) . ')';
 				}
 				if ( $full ) {
-					$this->write_chunked(
+					$this->store->write_chunked(
 						"INSERT INTO `{$t['lookup']}` (product_id, stock_quantity, stock_status) VALUES ",
 						$full,
 						' ON DUPLICATE KEY UPDATE stock_quantity = VALUES(stock_quantity), stock_status = VALUES(stock_status)'
 					);
 				}
 				if ( $stat ) {
-					$this->write_chunked(
+					$this->store->write_chunked(
 						"INSERT INTO `{$t['lookup']}` (product_id, stock_status) VALUES ",
 						$stat,
 						' ON DUPLICATE KEY UPDATE stock_status = VALUES(stock_status)'
@@ -2174,7 +1371,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			$now     = function_exists( 'current_time' ) ? current_time( 'mysql' ) : gmdate( 'Y-m-d H:i:s' );
 			$now_gmt = function_exists( 'current_time' ) ? current_time( 'mysql', true ) : gmdate( 'Y-m-d H:i:s' );
 			foreach ( array_chunk( array_keys( $modified ), self::IN_CHUNK ) as $chunk ) {
-				$this->sql( "UPDATE `{$t['posts']}` SET post_modified = " . $this->q( $now ) . ', post_modified_gmt = ' . $this->q( $now_gmt ) . ' WHERE ID IN (' . self::ints( $chunk ) . ')' );
+				$this->store->sql( "UPDATE `{$t['posts']}` SET post_modified = " . $this->store->q( $now ) . ', post_modified_gmt = ' . $this->store->q( $now_gmt ) . ' WHERE ID IN (' . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ')' );
 			}
 		}
 		return $late;
@@ -2192,7 +1389,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		foreach ( array_keys( $full_save ) as $id ) {
 			$want[ $id ] = ( 'outofstock' === $new[ $id ]['_stock_status'] );
 		}
-		$rows  = $this->sql(
+		$rows  = $this->store->sql(
 			"SELECT tt.term_taxonomy_id FROM `{$t['tt']}` tt JOIN `{$t['terms']}` te ON te.term_id = tt.term_id WHERE tt.taxonomy = 'product_visibility' AND te.slug = 'outofstock' LIMIT 1",
 			true
 		);
@@ -2201,16 +1398,16 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			if ( ! in_array( true, $want, true ) ) {
 				return;
 			}
-			$this->sql( "INSERT INTO `{$t['terms']}` (name, slug, term_group) VALUES ('outofstock', 'outofstock', 0)" );
-			$term_id = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
-			$this->sql( "INSERT INTO `{$t['tt']}` (term_id, taxonomy, description, parent, count) VALUES ({$term_id}, 'product_visibility', '', 0, 0)" );
-			$tt_id = $this->direct() ? (int) mysqli_insert_id( $this->wpdb->dbh ) : (int) $this->wpdb->insert_id;
+			$this->store->sql( "INSERT INTO `{$t['terms']}` (name, slug, term_group) VALUES ('outofstock', 'outofstock', 0)" );
+			$term_id = $this->store->insert_id();
+			$this->store->sql( "INSERT INTO `{$t['tt']}` (term_id, taxonomy, description, parent, count) VALUES ({$term_id}, 'product_visibility', '', 0, 0)" );
+			$tt_id = $this->store->insert_id();
 		}
 		$have = array();
-		$rows = $this->select_chunked(
+		$rows = $this->store->select_chunked(
 			array_keys( $want ),
 			function ( $chunk ) use ( $t, $tt_id ) {
-				return "SELECT object_id FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . self::ints( $chunk ) . ')';
+				return "SELECT object_id FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ')';
 			}
 		);
 		foreach ( $rows as $r ) {
@@ -2226,14 +1423,14 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 			}
 		}
 		if ( $add ) {
-			$this->write_chunked( "INSERT IGNORE INTO `{$t['tr']}` (object_id, term_taxonomy_id, term_order) VALUES ", $add );
+			$this->store->write_chunked( "INSERT IGNORE INTO `{$t['tr']}` (object_id, term_taxonomy_id, term_order) VALUES ", $add );
 		}
 		foreach ( array_chunk( $remove, self::IN_CHUNK ) as $chunk ) {
-			$this->sql( "DELETE FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . self::ints( $chunk ) . ')' );
+			$this->store->sql( "DELETE FROM `{$t['tr']}` WHERE term_taxonomy_id = {$tt_id} AND object_id IN (" . Mulopimfwc_Bulk_Sync_PHP_Engine_Store::ints( $chunk ) . ')' );
 		}
 		if ( $add || $remove ) {
 			// As WordPress's _update_post_term_count() counts: published objects of the taxonomy's post types.
-			$this->sql(
+			$this->store->sql(
 				"UPDATE `{$t['tt']}` SET count = (SELECT COUNT(*) FROM `{$t['tr']}` tr JOIN `{$t['posts']}` p ON p.ID = tr.object_id
 				WHERE tr.term_taxonomy_id = {$tt_id} AND p.post_status = 'publish' AND p.post_type IN ('product','product_variation'))
 				WHERE term_taxonomy_id = {$tt_id}"
@@ -2241,133 +1438,5 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		}
 	}
 
-	/**
-	 * Build the result array.
-	 *
-	 * @param int   $total   Item count.
-	 * @param array $outcome Outcome of the transaction.
-	 * @return array
-	 */
-	private function report( $total, array $outcome ) {
-		$messages = self::messages();
-		$failed   = count( $outcome['errors'] );
-		$texts    = array();
-		$details  = array();
-		foreach ( $outcome['errors'] as $n => $err ) {
-			list( $code, $field ) = $err;
-			$msg                  = $messages[ $code ];
-			$texts[]              = sprintf(
-				/* translators: 1: item number (from 1), 2: error message. */
-				__( 'Item %1$d: %2$s', 'mulopimfwc-bulk-sync' ),
-				$n,
-				$msg
-			);
-			$details[] = array(
-				'index'   => (int) $n,
-				'code'    => $code,
-				'field'   => $field,
-				'message' => $msg,
-			) + $this->identifiers( isset( $this->raw_items[ $n - 1 ] ) ? $this->raw_items[ $n - 1 ] : null );
-		}
-		$success = $total - $failed;
-		$result  = array(
-			'success'             => true,
-			'message'             => sprintf(
-				/* translators: 1: items processed, 2: items that succeeded, 3: items that failed. */
-				__( 'Processed %1$d items. %2$d succeeded, %3$d failed.', 'mulopimfwc-bulk-sync' ),
-				$total,
-				$success,
-				$failed
-			),
-			'results'             => array(
-				'success'      => $success,
-				'failed'       => $failed,
-				'errors'       => $texts,
-				'items_failed' => $details,
-			),
-			'changed_product_ids' => $outcome['changed'],
-			'stock_changes'       => $outcome['stock_changes'],
-			'dry_run'             => ! empty( $this->opts['dry_run'] ),
-			'changes'             => $outcome['changes'],
-			'engine'              => 'php',
-		);
-		if ( null !== $outcome['meta_writes'] ) {
-			$result['meta_writes'] = $outcome['meta_writes']; // [op, meta_id, post_id, meta_key, meta_value], as written.
-		}
-		return $result;
-	}
-
-	/**
-	 * The identifiers an item carries, as given (only those present and not null), for items_failed.
-	 *
-	 * @param mixed $item Item (array of fields when it was an object).
-	 * @return array
-	 */
-	private function identifiers( $item ) {
-		$out = array();
-		if ( ! is_array( $item ) ) {
-			return $out;
-		}
-		foreach ( array( 'sku', 'product_id', 'location_slug', 'location_id' ) as $k ) {
-			if ( array_key_exists( $k, $item ) && null !== $item[ $k ] ) {
-				$out[ $k ] = self::plain_value( $item[ $k ] );
-			}
-		}
-		return $out;
-	}
-
-	/**
-	 * A value as plain PHP data: JSON numbers as int (or float), objects as arrays, recursively.
-	 *
-	 * @param mixed $v Value.
-	 * @return mixed
-	 */
-	private static function plain_value( $v ) {
-		if ( $v instanceof Mulopimfwc_Bulk_Sync_Json_Number ) {
-			if ( preg_match( '/^-?\d+$/D', $v->text ) ) {
-				$i = (int) $v->text;
-				if ( (string) $i === ltrim( $v->text, '+' ) ) {
-					return $i;
-				}
-			}
-			// A number no float holds (1e400) goes back as its text: json_encode() refuses INF.
-			$f = (float) $v->text;
-			return is_finite( $f ) ? $f : $v->text;
-		}
-		if ( is_array( $v ) && 2 === count( $v ) && isset( $v[0], $v[1] ) && self::NUMBER_TAG === $v[0] ) {
-			return self::plain_value( new Mulopimfwc_Bulk_Sync_Json_Number( $v[1] ) );
-		}
-		if ( $v instanceof stdClass ) {
-			$v = get_object_vars( $v );
-		}
-		if ( is_array( $v ) ) {
-			foreach ( $v as $k => $x ) {
-				$v[ $k ] = self::plain_value( $x );
-			}
-		}
-		return $v;
-	}
 }
 
-/**
- * A database error inside the engine (carries the server's errno; never a host or credential).
- */
-class Mulopimfwc_Bulk_Sync_Db_Exception extends Exception {
-
-	/**
-	 * MySQL error number (0 when unknown).
-	 *
-	 * @var int
-	 */
-	public $errno;
-
-	/**
-	 * Constructor.
-	 *
-	 * @param int $errno Error number.
-	 */
-	public function __construct( $errno ) {
-		parent::__construct( 'database error', 0 );
-		$this->errno = (int) $errno;
-	}
-}
