@@ -97,6 +97,38 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	private static $flush_object_meta = false;
 
 	/**
+	 * Whether the terms of the products whose actions fire are read (the recount's stand-in collects them) even when
+	 * no product object is loaded.
+	 *
+	 * @var bool
+	 */
+	private static $prime_terms = false;
+
+	/**
+	 * Whether a hook has a listener that guard_listeners() did not stand in for with one that ignores the product.
+	 *
+	 * @param string $hook Hook name.
+	 * @param array  $free Hook => priority => key => true: the stand-ins that never read the product.
+	 * @return bool
+	 */
+	private static function has_unguarded_listener( $hook, array $free ) {
+		if ( ! has_action( $hook ) ) {
+			return false;
+		}
+		if ( ! isset( $GLOBALS['wp_filter'][ $hook ]->callbacks ) || ! is_array( $GLOBALS['wp_filter'][ $hook ]->callbacks ) ) {
+			return true;
+		}
+		foreach ( $GLOBALS['wp_filter'][ $hook ]->callbacks as $priority => $callbacks ) {
+			foreach ( array_keys( $callbacks ) as $key ) {
+				if ( ! isset( $free[ $hook ][ $priority ][ $key ] ) ) {
+					return true;
+				}
+			}
+		}
+		return false;
+	}
+
+	/**
 	 * Posts per round of the follow-ons. Only memory and the number of rounds depend on it, never what is cleaned
 	 * or fired.
 	 *
@@ -278,10 +310,6 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				$will_update                           = $will_update || $status_chg || self::stock_changed( $change );
 			}
 		}
-		$need_objects = $fire && $wc && $acts && (bool) has_filter( 'woocommerce_product_is_in_stock' );
-		foreach ( self::OBJECT_HOOKS as $hook ) {
-			$need_objects = $need_objects || ( $fire && $wc && $acts && has_action( $hook ) );
-		}
 		$meta_hooks = $fire && $writes && self::wants_meta_writes();
 
 		// Asked before guard_listeners() stands in for it.
@@ -295,7 +323,20 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				'updated_post_meta'                     => $meta_hooks,
 				'deleted_post_meta'                     => $meta_hooks,
 			)
-		) : array( 'restore' => array(), 'transients' => array(), 'recount' => false );
+		) : array( 'restore' => array(), 'transients' => array(), 'recount' => false, 'free' => array() );
+
+		// Product objects are loaded (their meta and terms primed first) only when a listener may use them: with
+		// only WooCommerce core's listeners that guard_listeners() stood in for and that never read the product,
+		// the actions fire without loading any (WooCommerce 7.9's core listeners are all of that kind).
+		$need_objects = false;
+		if ( $fire && $wc && $acts ) {
+			$need_objects = (bool) has_filter( 'woocommerce_product_is_in_stock' );
+			foreach ( self::OBJECT_HOOKS as $hook ) {
+				$fires        = false !== strpos( $hook, '_status' ) ? $will_status : $will_update;
+				$need_objects = $need_objects || ( $fires && self::has_unguarded_listener( $hook, $guards['free'] ) );
+			}
+		}
+		self::$prime_terms = $guards['recount'] && 'yes' === get_option( 'woocommerce_hide_out_of_stock_items' );
 
 		// Term counts of WooCommerce's recount after a stock status change: once at the end, not per product.
 		$defer = $fire && function_exists( 'wp_defer_term_counting' ) && ! wp_defer_term_counting();
@@ -357,6 +398,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			self::$found_transients = array();
 			self::$pending_sales    = null;
 			self::$recount_terms    = array();
+			self::$prime_terms      = false;
 		}
 	}
 
@@ -439,32 +481,13 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			$prime = array_values( array_unique( array_merge( $prime, array_keys( $parents ) ) ) );
 			_prime_post_caches( $prime, false, false );
 			update_meta_cache( 'post', $prime );
-			$by_type = array();
-			foreach ( $prime as $id ) {
-				$post = get_post( $id );
-				if ( $post ) {
-					$by_type[ $post->post_type ][] = (int) $id;
-				}
-			}
-			// WooCommerce's wc_change_term_counts() (a `get_terms` filter) rebuilds its wc_term_counts transient
-			// when the terms it adjusts are read and the transient is missing; it only changes the count on the
-			// term objects returned, which priming throws away (the caches keep ids and raw terms): left out here,
-			// so that priming costs the same whatever the last request left.
-			$tc_priority = has_filter( 'get_terms', 'wc_change_term_counts' );
-			if ( false !== $tc_priority ) {
-				remove_filter( 'get_terms', 'wc_change_term_counts', $tc_priority );
-			}
-			foreach ( $by_type as $type => $type_ids ) {
-				if ( get_object_taxonomies( $type ) ) {
-					update_object_term_cache( $type_ids, $type );
-				}
-			}
-			if ( false !== $tc_priority ) {
-				add_filter( 'get_terms', 'wc_change_term_counts', $tc_priority, 2 );
-			}
+			self::prime_terms( $prime );
 			if ( $wc ) {
 				self::seed_missing_transients( $prime );
 			}
+		} elseif ( $round_acts && self::$prime_terms ) {
+			// No product object, but the recount's stand-in reads the products' categories and tags.
+			self::prime_terms( array_keys( $posts ) );
 		}
 		if ( $round_writes ) {
 			self::fire_meta_hooks( $round_writes );
@@ -481,6 +504,37 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			self::unseed_missing_transients();
 		}
 		return array_keys( $parents );
+	}
+
+	/**
+	 * The term relationships of some posts (in the post cache) primed with one query per post type.
+	 *
+	 * @param int[] $ids Post ids.
+	 */
+	private static function prime_terms( array $ids ) {
+		$by_type = array();
+		foreach ( $ids as $id ) {
+			$post = get_post( $id );
+			if ( $post ) {
+				$by_type[ $post->post_type ][] = (int) $id;
+			}
+		}
+		// WooCommerce's wc_change_term_counts() (a `get_terms` filter) rebuilds its wc_term_counts transient
+		// when the terms it adjusts are read and the transient is missing; it only changes the count on the
+		// term objects returned, which priming throws away (the caches keep ids and raw terms): left out here,
+		// so that priming costs the same whatever the last request left.
+		$tc_priority = has_filter( 'get_terms', 'wc_change_term_counts' );
+		if ( false !== $tc_priority ) {
+			remove_filter( 'get_terms', 'wc_change_term_counts', $tc_priority );
+		}
+		foreach ( $by_type as $type => $type_ids ) {
+			if ( get_object_taxonomies( $type ) ) {
+				update_object_term_cache( $type_ids, $type );
+			}
+		}
+		if ( false !== $tc_priority ) {
+			add_filter( 'get_terms', 'wc_change_term_counts', $tc_priority, 2 );
+		}
 	}
 
 	/**
@@ -651,9 +705,10 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				/** This action is documented in WooCommerce's data store (update_product_stock()). */
 				do_action( 'woocommerce_updated_product_stock', $id );
 			}
-			if ( ! $product ) {
-				continue;
+			if ( ! $product && $need_objects ) {
+				continue; // Gone since the write.
 			}
+			// Without objects (see follow_ons()) the listeners are stand-ins that ignore the product.
 			if ( $stock_chg ) {
 				do_action( $is_variation ? 'woocommerce_variation_set_stock' : 'woocommerce_product_set_stock', $product );
 			}
@@ -661,7 +716,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				do_action(
 					$is_variation ? 'woocommerce_variation_set_stock_status' : 'woocommerce_product_set_stock_status',
 					$id,
-					$product->get_stock_status(),
+					$product ? $product->get_stock_status() : (string) $change['new_status'],
 					$product
 				);
 			}
@@ -726,6 +781,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			'restore'    => array(),
 			'transients' => array(),
 			'recount'    => false,
+			'free'       => array(),
 		);
 		if ( ! isset( $GLOBALS['wp_filter'] ) || ! is_array( $GLOBALS['wp_filter'] ) ) {
 			return $out;
@@ -789,6 +845,10 @@ class Mulopimfwc_Bulk_Sync_Cache {
 					}
 					$GLOBALS['wp_filter'][ $hook ]->callbacks[ $priority ][ $key ]['function'] = $stand_in;
 					$out['restore'][] = array( $hook, $priority, $key, $original );
+					if ( 'sales' !== $mode ) {
+						// A stand-in that never reads the product it is given.
+						$out['free'][ $hook ][ $priority ][ $key ] = true;
+					}
 				}
 			}
 		}
