@@ -59,20 +59,12 @@ EOF
 # run_script_suite LABEL SCRIPT: runs SCRIPT (when present) and counts its last line
 # `LABEL: N passed, M failed[, K skipped]`; a missing line or a non-zero exit with no failure counts 1.
 run_script_suite() {
-    local label=$1 script="$REPO/$2" rc=0 note= p f s
+    local label=$1 script="$REPO/$2" rc=0 counts=()
     [ -x "$script" ] || return 0
     say "$2"
     run_logged "$LOG_DIR/$label.log" "$script" || rc=$?
-    if read -r p f s < <(parse_suite "$label" "$LOG_DIR/$label.log"); then
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            f=1
-            note="$2 exited $rc with no failing test"
-        fi
-    else
-        p=0 f=1 s=0
-        note="$2 exited $rc without a '$label: N passed, M failed' line"
-    fi
-    record "$label" "$p" "$f" "$s" "$note"
+    read -r -a counts < <(parse_suite "$label" "$LOG_DIR/$label.log") || true
+    record_exit "$label" "$rc" "$2" "without a '$label: N passed, M failed' line" "${counts[@]}"
 }
 
 # ---------------------------------------------------------------------------------------------------
@@ -241,7 +233,7 @@ release_db() {
 
 # run_phpunit NAME CONFIG CMD...: CMD -c CONFIG --log-junit target/test-logs/NAME.xml, counted from the JUnit log
 run_phpunit() {
-    local name=$1 cfg=$2 junit rc=0 t f e s p note=
+    local name=$1 cfg=$2 junit rc=0 t f e s p
     shift 2
     junit="$LOG_DIR/$name.xml"
     rm -f "$junit"
@@ -251,19 +243,15 @@ run_phpunit() {
         f=$((f + e))
         p=$((t - f - s))
         if [ "$p" -lt 0 ]; then p=0; fi
-        if [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
-            f=1
-            note="phpunit exited $rc with no failing test"
-        elif [ "$t" -eq 0 ]; then
-            f=1
-            note="no tests ran"
+        if [ "$rc" -eq 0 ] && [ "$t" -eq 0 ]; then
+            record "$name" "$p" 1 "$s" "no tests ran"
+        else
+            record_exit "$name" "$rc" phpunit "and wrote no JUnit log" "$p" "$f" "$s"
         fi
     else
         # no JUnit log: PHPUnit never got to run tests (bootstrap died, or exited 0 early)
-        p=0 f=1 s=0
-        note="phpunit exited $rc and wrote no JUnit log"
+        record_exit "$name" "$rc" phpunit "and wrote no JUnit log"
     fi
-    record "$name" "$p" "$f" "$s" "$note"
 }
 
 cmd_test() {

@@ -36,22 +36,14 @@ var_of() {
     esac
 }
 
-# the top folder inside the archive, and a file that proves a good unpack
-top_of() {
+# source_of NAME: the top folder inside the archive, a file that proves a good unpack, and the official download
+source_of() {
+    local v=${1##*-}
     case "$1" in
-        woocommerce-*) echo "woocommerce woocommerce.php" ;;
-        wordpress-*) echo "wordpress wp-settings.php" ;;
-        wp-cli-*) echo "wp-cli wp" ;;
-        redis-cache-*) echo "redis-cache includes/object-cache.php" ;;
-    esac
-}
-
-url_of() {
-    case "$1" in
-        woocommerce-*) echo "https://downloads.wordpress.org/plugin/woocommerce.${1#woocommerce-}.zip" ;;
-        wordpress-*) echo "https://wordpress.org/wordpress-${1#wordpress-}.tar.gz" ;;
-        wp-cli-*) echo "https://github.com/wp-cli/wp-cli/releases/download/v${1#wp-cli-}/wp-cli-${1#wp-cli-}.phar" ;;
-        redis-cache-*) echo "https://downloads.wordpress.org/plugin/redis-cache.${1#redis-cache-}.zip" ;;
+        woocommerce-*) echo "woocommerce woocommerce.php https://downloads.wordpress.org/plugin/woocommerce.$v.zip" ;;
+        wordpress-*) echo "wordpress wp-settings.php https://wordpress.org/wordpress-$v.tar.gz" ;;
+        wp-cli-*) echo "wp-cli wp https://github.com/wp-cli/wp-cli/releases/download/v$v/wp-cli-$v.phar" ;;
+        redis-cache-*) echo "redis-cache includes/object-cache.php https://downloads.wordpress.org/plugin/redis-cache.$v.zip" ;;
     esac
 }
 
@@ -85,9 +77,9 @@ unpack() {
 
 # resolve NAME: prints the unpacked folder; exit 3 when none of the sources has it
 resolve() {
-    local name=$1 var top marker src='' origin='' out dir stamp tmp
+    local name=$1 var top marker url src='' origin='' out dir stamp tmp
     var="$(var_of "$name")" || { log "unknown dependency '$name'"; return 2; }
-    read -r top marker < <(top_of "$name")
+    read -r top marker url < <(source_of "$name")
     out="$DEPS_TARGET/$name"
     dir="$out/$top"
 
@@ -118,9 +110,7 @@ resolve() {
     mkdir -p "$DEPS_TARGET"
     tmp="$(mktemp -d "$DEPS_TARGET/.unpack.XXXXXX")"
     if [ -z "$src" ]; then
-        local url file
-        url="$(url_of "$name")"
-        file="$tmp/${url##*/}"
+        local file="$tmp/${url##*/}"
         if ! command -v curl >/dev/null 2>&1 \
             || ! curl -fsSL --connect-timeout 5 --max-time 120 -o "$file" "$url" 2>/dev/null; then
             rm -rf "$tmp"

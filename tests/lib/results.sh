@@ -67,6 +67,18 @@ record() {
     RESULT_LINES+=("$line")
 }
 
+# record_exit NAME RC WHO NO_COUNTS [P F S]: record NAME's counts; a non-zero exit RC with no failing test counts one
+# failure ("WHO exited RC with no failing test"), and so do no counts ("WHO exited RC NO_COUNTS").
+record_exit() {
+    local name=$1 rc=$2 who=$3 missing=$4 p=${5:-} f=${6:-} s=${7:-} note=
+    if [ -z "$p" ]; then
+        p=0 f=1 s=0 note="$who exited $rc $missing"
+    elif [ "$rc" -ne 0 ] && [ "$f" -eq 0 ]; then
+        f=1 note="$who exited $rc with no failing test"
+    fi
+    record "$name" "$p" "$f" "$s" "$note"
+}
+
 # format_counts P F S -> "P passed, F failed[, S skipped]"
 format_counts() {
     if [ "$3" -gt 0 ]; then

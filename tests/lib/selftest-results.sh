@@ -62,5 +62,15 @@ summary="$(record x 0 0 2; print_summary)" && st=0 || st=$?
 check "summary nothing ran" "$(tail -n 1 <<<"$summary")" "0 passed, 0 failed, 2 skipped"
 check "summary nothing ran fails" "$st" "1"
 
+# record_exit: a run's exit status and counts
+RESULT_LINES=() TOTAL_PASSED=0 TOTAL_FAILED=0 TOTAL_SKIPPED=0
+record_exit a 0 x.sh "without a line" 5 0 1
+record_exit b 2 x.sh "without a line" 5 0 0
+record_exit c 2 x.sh "without a line" 5 3 0
+record_exit d 1 phpunit "and wrote no JUnit log"
+check "record_exit totals" "$TOTAL_PASSED $TOTAL_FAILED $TOTAL_SKIPPED" "15 5 1"
+check "record_exit exit without failing test" "$(grep -c 'b: .*(x.sh exited 2 with no failing test)' <<<"${RESULT_LINES[1]}")" "1"
+check "record_exit no counts" "$(grep -c 'd: .*0 passed, 1 failed  (phpunit exited 1 and wrote no JUnit log)' <<<"${RESULT_LINES[3]}")" "1"
+
 echo "selftest-results: $fails failed"
 [ "$fails" -eq 0 ]
