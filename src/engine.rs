@@ -8,10 +8,11 @@
 use crate::error::{EngineError, ItemError};
 use crate::meta_log::{self, LoggedWrite, MetaOp};
 use crate::options::{absint, EngineOptions, OptValue, Primary};
-use crate::plan::{self, MetaWrite, Plan, Settings, Snapshot};
+use crate::plan::{self, MetaWrite, Settings, Snapshot};
 use crate::request::{self, sku_key, ItemFields};
 use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
-use crate::response;
+use crate::response::{self, Report};
+use crate::slug::{SlugSanitizer, Slugs};
 use crate::sql::{chunked, id_list, location_keys, push_str_lit, str_list, str_lit, Tables};
 use crate::store::{self, DbFailure, Session};
 use crate::timing::{Phase, Timings};
@@ -35,35 +36,60 @@ const OWN_KEYS: [&str; 5] = [
 /// How often a transaction is tried before the request fails with 503.
 const ATTEMPTS: u32 = 4;
 
-/// Entry point for a raw JSON body.
-pub fn run_json(body: &[u8], opts: &EngineOptions) -> Result<Value, EngineError> {
+/// Entry point for a raw JSON body. `slugs` is the site's `sanitize_title()`, asked once for
+/// the distinct `location_slug` values of the request (see `slug`).
+pub fn run_json(
+    body: &[u8],
+    opts: &EngineOptions,
+    slugs: &dyn SlugSanitizer,
+) -> Result<Value, EngineError> {
     let started = Instant::now();
     let mut clock = Timings::default();
     let body = clock.time(Phase::Parse, || request::parse_body(body))?;
-    run_body(body, opts, started, clock)
+    run_body(body, opts, slugs, started, clock)
 }
 
 /// Entry point for an already decoded body (PHP arrays).
-pub fn run_value(body: Value, opts: &EngineOptions) -> Result<Value, EngineError> {
-    run_value_since(body, opts, Instant::now())
+pub fn run_value(
+    body: Value,
+    opts: &EngineOptions,
+    slugs: &dyn SlugSanitizer,
+) -> Result<Value, EngineError> {
+    run_value_since(body, opts, slugs, Instant::now())
 }
 
 /// `run_value` for a body whose decoding started at `started` (that time counts as `parse`).
 pub fn run_value_since(
     body: Value,
     opts: &EngineOptions,
+    slugs: &dyn SlugSanitizer,
     started: Instant,
 ) -> Result<Value, EngineError> {
     let mut clock = Timings::default();
     let body = request::body_of(body);
     clock.add(Phase::Parse, started);
-    run_body(body?, opts, started, clock)
+    run_body(body?, opts, slugs, started, clock)
+}
+
+/// Why an attempt stopped.
+enum Stop {
+    /// The database: maybe worth another attempt.
+    Db(DbFailure),
+    /// The request cannot run at all (its slugs could not be sanitized): no retry.
+    Request(EngineError),
+}
+
+impl From<DbFailure> for Stop {
+    fn from(f: DbFailure) -> Stop {
+        Stop::Db(f)
+    }
 }
 
 /// Runs a parsed body; `started` is when the call began, `clock` has the parse's time.
 fn run_body(
     body: request::Body,
     opts: &EngineOptions,
+    slugs: &dyn SlugSanitizer,
     started: Instant,
     mut clock: Timings,
 ) -> Result<Value, EngineError> {
@@ -85,6 +111,7 @@ fn run_body(
         match attempt_once(
             &mut session,
             opts,
+            slugs,
             dry_run,
             order,
             &mut items,
@@ -105,7 +132,12 @@ fn run_body(
                 }
                 return Ok(out);
             }
-            Err(failure) => {
+            Err(Stop::Request(e)) => {
+                session.rollback_quietly();
+                store::checkin(&opts.db, session);
+                return Err(e);
+            }
+            Err(Stop::Db(failure)) => {
                 let retryable = matches!(failure, DbFailure::Retry(_) | DbFailure::Lost);
                 if !retryable || attempt >= ATTEMPTS {
                     session.rollback_quietly();
@@ -135,17 +167,21 @@ struct Prepared {
     fields: Vec<Result<ItemFields, ItemError>>,
     /// Each item's identifiers as given, for `items_failed`.
     identifiers: request::Identifiers,
+    /// The request's distinct location slugs as the site sanitizes them.
+    slugs: Slugs,
 }
 
+#[allow(clippy::too_many_arguments)]
 fn attempt_once<'p>(
     s: &mut Session,
     opts: &EngineOptions,
+    sanitizer: &dyn SlugSanitizer,
     dry_run: bool,
     order: Order,
     items: &mut Option<request::Items>,
     prepared: &'p mut Option<Prepared>,
     clock: &mut Timings,
-) -> Result<(Report, &'p Prepared), DbFailure> {
+) -> Result<(Report, &'p Prepared), Stop> {
     let t = Tables::new(&opts.table_prefix);
     let p = match prepared {
         Some(p) => p,
@@ -155,10 +191,17 @@ fn attempt_once<'p>(
             let raw = items.take().unwrap_or_default();
             let (fields, identifiers) = request::prepare(raw, &site.decimal_sep);
             clock.add(Phase::Parse, validating);
+            // One call into the site for the distinct slugs, before any lock is taken.
+            let slugs = clock
+                .time(Phase::Resolve, || {
+                    Slugs::resolve(raw_slugs(&fields), sanitizer)
+                })
+                .map_err(Stop::Request)?;
             prepared.insert(Prepared {
                 site,
                 fields,
                 identifiers,
+                slugs,
             })
         }
     };
@@ -167,6 +210,7 @@ fn attempt_once<'p>(
         &t,
         &p.site,
         &p.fields,
+        &p.slugs,
         dry_run,
         order,
         opts.report_meta_writes,
@@ -197,16 +241,6 @@ enum Order {
     /// post is locked. No cycle with a decrement can form, whatever it holds; two statements per
     /// post that needs new rows.
     PostByPost,
-}
-
-/// What one successful attempt produced.
-pub struct Report {
-    pub plan: Plan,
-    pub rows_inserted: u64,
-    pub rows_updated: u64,
-    pub rows_deleted: u64,
-    /// The rows written, when the caller asked for them (`report_meta_writes`).
-    pub meta_log: Option<Vec<LoggedWrite>>,
 }
 
 /// Site options the engine reads when the caller did not pass them.
@@ -320,16 +354,25 @@ fn ids_parts(ids: impl IntoIterator<Item = u64>) -> impl Iterator<Item = String>
     ids.into_iter().map(|i| i.to_string())
 }
 
+/// The `location_slug` of every well-formed item, as given (repeats included).
+fn raw_slugs(fields: &[Result<ItemFields, ItemError>]) -> impl Iterator<Item = &str> {
+    fields
+        .iter()
+        .flatten()
+        .filter_map(|f| f.location.slug.as_deref())
+}
+
 /// Finds every product id, SKU, location id and slug of the request with set queries.
 fn lookup(
     s: &mut Session,
     t: &Tables,
     fields: &[Result<ItemFields, ItemError>],
+    sanitized: &Slugs,
 ) -> Result<Lookups, DbFailure> {
     let mut ids = BTreeSet::new();
     let mut skus = BTreeSet::new();
     let mut loc_ids = BTreeSet::new();
-    let mut slugs = BTreeSet::new();
+    let slugs: BTreeSet<&str> = sanitized.sanitized().collect();
     for f in fields.iter().flatten() {
         if let Some(id) = f.product_id {
             ids.insert(id);
@@ -339,9 +382,6 @@ fn lookup(
         }
         if let Some(id) = f.location.id {
             loc_ids.insert(id);
-        }
-        if let Some(Some(slug)) = &f.location.slug {
-            slugs.insert(slug.as_str());
         }
     }
     let mut l = Lookups::default();
@@ -390,6 +430,7 @@ fn lookup(
         for (id, slug) in rows {
             l.add_location(id, &slug);
         }
+        l.name_slugs(sanitized);
     }
     Ok(l)
 }
@@ -702,13 +743,14 @@ fn sync_once(
     t: &Tables,
     site: &Site,
     fields: &[Result<ItemFields, ItemError>],
+    slugs: &Slugs,
     dry_run: bool,
     order: Order,
     report_writes: bool,
     clock: &mut Timings,
 ) -> Result<Report, DbFailure> {
     let resolving = Instant::now();
-    let lookups = lookup(s, t, fields)?;
+    let lookups = lookup(s, t, fields, slugs)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
         .iter()
         .map(|f| f.as_ref().map_err(|e| *e).and_then(|f| lookups.resolve(f)))
@@ -762,25 +804,6 @@ fn sync_once(
     }
     clock.time(Phase::Write, || s.exec("COMMIT"))?;
     Ok(report)
-}
-
-impl Report {
-    /// The counts of a plan, with `fresh` rows inserted before it.
-    fn of(plan: Plan, fresh: usize) -> Report {
-        let inserted = plan
-            .meta_writes
-            .iter()
-            .filter(|w| w.meta_id.is_none())
-            .count();
-        let updated = plan.meta_writes.len() - inserted;
-        Report {
-            rows_inserted: (fresh + inserted - plan.fresh_deleted) as u64,
-            rows_updated: updated as u64,
-            rows_deleted: (plan.meta_deletes.len() - plan.fresh_deleted) as u64,
-            plan,
-            meta_log: None,
-        }
-    }
 }
 
 /// A postmeta row as the SQL tuple `(meta_id, post_id, meta_key, meta_value)`; a new row's id is

@@ -6,10 +6,11 @@ use crate::engine;
 use crate::error::EngineError;
 use crate::export::{self, ExportParams};
 use crate::options::{EngineOptions, OptValue};
+use crate::slug::SlugSanitizer;
 use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
-use ext_php_rs::types::{ArrayKey, ZendHashTable, Zval};
+use ext_php_rs::types::{ArrayKey, ZendCallable, ZendHashTable, Zval};
 use ext_php_rs::zend::ce;
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
@@ -182,16 +183,70 @@ fn to_zval(v: &Value) -> Result<Zval, ext_php_rs::error::Error> {
     Ok(z)
 }
 
+/// The site's own `sanitize_title()` (WordPress, with its locale and its plugins' filters),
+/// called from the engine once for each distinct `location_slug` of a request, before anything
+/// is locked. An exception it throws, or an answer that is not a string, fails the request as a
+/// whole (`Mulopimfwc\BulkSyncException`, 500, nothing written; a thrown exception becomes its
+/// `getPrevious()`); `null`/`false` count as empty (the slug names no location), as PHP's
+/// `(string)` reads them.
+///
+/// Outside WordPress (no `sanitize_title()` function) a request that names a location by
+/// `location_slug` fails the same way, saying so: the extension does not guess how the site
+/// would sanitize a slug. Requests naming locations by `location_id` only never ask.
+struct SiteSlugs;
+
+/// At most this much of a slug is quoted in an error message.
+const QUOTE_CHARS: usize = 80;
+
+impl SlugSanitizer for SiteSlugs {
+    fn sanitize(&self, raw: &[&str]) -> Result<Vec<String>, String> {
+        let f = ZendCallable::try_from_name("sanitize_title").map_err(|_| {
+            "location_slug needs WordPress: the function sanitize_title() is not defined here \
+             (use location_id, or call the extension inside WordPress); nothing was written."
+                .to_string()
+        })?;
+        let quote = |s: &str| s.chars().take(QUOTE_CHARS).collect::<String>();
+        let mut out = Vec::with_capacity(raw.len());
+        for r in raw {
+            let z = f.try_call(vec![r]).map_err(|e| {
+                format!(
+                    "sanitize_title() failed for location_slug \"{}\" ({e}); nothing was written.",
+                    quote(r)
+                )
+            })?;
+            let z = z.dereference();
+            let text = if let Some(s) = z.zend_str() {
+                std::str::from_utf8(s.as_bytes()).map(str::to_string).ok()
+            } else if z.is_null() || z.bool() == Some(false) {
+                Some(String::new())
+            } else {
+                z.long().map(|l| l.to_string())
+            };
+            match text {
+                Some(t) => out.push(t),
+                None => {
+                    return Err(format!(
+                        "sanitize_title() returned {} for location_slug \"{}\", not a UTF-8 string; nothing was written.",
+                        z.get_type(),
+                        quote(r)
+                    ))
+                }
+            }
+        }
+        Ok(out)
+    }
+}
+
 fn run(payload: &Zval, options: Option<&ZendHashTable>) -> Result<Value, EngineError> {
     let opts = EngineOptions::from_map(&options_map(options))?;
     let payload = payload.dereference();
     if let Some(s) = payload.zend_str() {
-        return engine::run_json(s.as_bytes(), &opts);
+        return engine::run_json(s.as_bytes(), &opts, &SiteSlugs);
     }
     if let Some(arr) = payload.array() {
         // Taking the array out of PHP counts as the request's `parse` (src/timing.rs).
         let started = std::time::Instant::now();
-        return engine::run_value_since(array_to_json(arr, 0)?, &opts, started);
+        return engine::run_value_since(array_to_json(arr, 0)?, &opts, &SiteSlugs, started);
     }
     Err(EngineError::invalid_data())
 }

@@ -4,7 +4,6 @@ use crate::error::{EngineError, ItemError};
 use crate::price::{
     parse_positive_id, parse_price, parse_stock_number, parse_stock_text, Price, PriceSource,
 };
-use crate::slug::sanitize_location_slug;
 use serde_json::Value;
 
 /// `backorders` values the location plugin understands.
@@ -38,8 +37,9 @@ pub enum StockOp {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct LocationRef {
     pub id: Option<u64>,
-    /// The slug after WordPress's sanitizing; `Some(None)` when it sanitizes to nothing.
-    pub slug: Option<Option<String>>,
+    /// `location_slug` as given (a non-empty string); the site sanitizes it later, once per
+    /// distinct value of the request (`slug::Slugs`).
+    pub slug: Option<String>,
 }
 
 /// An item whose fields are well-formed; products and locations are not resolved yet.
@@ -426,7 +426,7 @@ pub fn validate_item(item: &Value, decimal_sep: &str) -> Result<ItemFields, Item
         .transpose()?;
     let slug = slug
         .map(|v| match v {
-            Value::String(s) => Ok(sanitize_location_slug(s)),
+            Value::String(s) => Ok(s.clone()),
             _ => Err(ItemError::INVALID_LOCATION_SLUG),
         })
         .transpose()?;

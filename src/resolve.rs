@@ -3,6 +3,7 @@
 
 use crate::error::ItemError;
 use crate::request::{sku_key, ItemFields};
+use crate::slug::Slugs;
 use std::collections::HashMap;
 
 /// `post_type` of a product row.
@@ -48,8 +49,11 @@ pub struct Lookups {
     pub by_sku: HashMap<String, Vec<u64>>,
     /// Location term ids that exist.
     pub locations_by_id: HashMap<u64, ()>,
-    /// Lower-cased slug → location term id.
+    /// Lower-cased stored slug → location term id.
     pub locations_by_slug: HashMap<String, u64>,
+    /// Each raw `location_slug` of the request that names a location → its term id (see
+    /// `name_slugs`): one hash lookup per item.
+    pub locations_by_raw_slug: HashMap<String, u64>,
 }
 
 impl Lookups {
@@ -69,7 +73,19 @@ impl Lookups {
 
     pub fn add_location(&mut self, term_id: u64, slug: &str) {
         self.locations_by_id.insert(term_id, ());
-        self.locations_by_slug.insert(slug.to_lowercase(), term_id);
+        self.locations_by_slug
+            .entry(slug.to_lowercase())
+            .or_insert(term_id);
+    }
+
+    /// Maps each raw slug of the request to the location its sanitized form names (after every
+    /// `add_location`).
+    pub fn name_slugs(&mut self, slugs: &Slugs) {
+        for (raw, sanitized) in slugs.iter() {
+            if let Some(id) = sanitized.and_then(|s| self.locations_by_slug.get(s).copied()) {
+                self.locations_by_raw_slug.insert(raw.to_string(), id);
+            }
+        }
     }
 
     /// The products a SKU names (not trashed), as WooCommerce's lookup finds them.
@@ -104,10 +120,7 @@ impl Lookups {
     }
 
     fn location(&self, f: &ItemFields) -> Result<u64, ItemError> {
-        let by_slug = |slug: &Option<String>| {
-            slug.as_ref()
-                .and_then(|s| self.locations_by_slug.get(s.as_str()).copied())
-        };
+        let by_slug = |raw: &String| self.locations_by_raw_slug.get(raw.as_str()).copied();
         match (f.location.id, &f.location.slug) {
             (Some(id), slug) => {
                 if !self.locations_by_id.contains_key(&id) {
@@ -151,7 +164,7 @@ mod tests {
             sku: sku.map(str::to_string),
             location: LocationRef {
                 id: lid,
-                slug: slug.map(|s| Some(s.to_string())),
+                slug: slug.map(str::to_string),
             },
             stock: crate::request::StockOp::Set(1),
             expected_stock: None,
@@ -172,6 +185,13 @@ mod tests {
         l.add_sku_match(21, "dup ");
         l.add_location(5, "main-store");
         l.add_location(6, "warehouse");
+        let slugs = Slugs::from_pairs([
+            ("warehouse", "warehouse"),
+            ("main-store", "main-store"),
+            ("nowhere", "nowhere"),
+            ("Main Store", "Main-Store"),
+        ]);
+        l.name_slugs(&slugs);
         l
     }
 
@@ -225,6 +245,16 @@ mod tests {
         assert_eq!(
             code(fields(Some(10), None, None, Some("nowhere"))),
             Err("location_not_found")
+        );
+        // The sanitized form names the location (matched case-insensitively), not the raw one.
+        assert_eq!(
+            code(fields(Some(10), None, Some(5), Some("Main Store"))),
+            Ok(5)
+        );
+        // A raw slug the sanitizer never saw names nothing.
+        assert_eq!(
+            code(fields(Some(10), None, Some(5), Some("MAIN-STORE"))),
+            Err("location_mismatch")
         );
     }
 }

@@ -1,8 +1,38 @@
 //! The response: the seed's body (`success`, `message`, `results`) plus what the PHP side needs
 //! afterwards (changed ids, WooCommerce stock changes) and a few figures.
 
-use crate::engine::Report;
+use crate::meta_log::LoggedWrite;
+use crate::plan::Plan;
 use serde_json::{json, Value};
+
+/// What one successful attempt produced: the plan written and the rows it touched.
+pub struct Report {
+    pub plan: Plan,
+    pub rows_inserted: u64,
+    pub rows_updated: u64,
+    pub rows_deleted: u64,
+    /// The rows written, when the caller asked for them (`report_meta_writes`).
+    pub meta_log: Option<Vec<LoggedWrite>>,
+}
+
+impl Report {
+    /// The counts of a plan, with `fresh` rows inserted before it.
+    pub fn of(plan: Plan, fresh: usize) -> Report {
+        let inserted = plan
+            .meta_writes
+            .iter()
+            .filter(|w| w.meta_id.is_none())
+            .count();
+        let updated = plan.meta_writes.len() - inserted;
+        Report {
+            rows_inserted: (fresh + inserted - plan.fresh_deleted) as u64,
+            rows_updated: updated as u64,
+            rows_deleted: (plan.meta_deletes.len() - plan.fresh_deleted) as u64,
+            plan,
+            meta_log: None,
+        }
+    }
+}
 
 /// Figures about how the request ran.
 #[derive(Debug, Clone, Copy)]

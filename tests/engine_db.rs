@@ -4,8 +4,8 @@
 
 mod common;
 
+use common::run_json;
 use common::{body, env, root, TestDb};
-use mulopimfwc::engine::run_json;
 use mulopimfwc::error::EngineError;
 use mulopimfwc::options::OptValue;
 use mysql::prelude::Queryable;

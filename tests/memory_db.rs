@@ -11,8 +11,8 @@
 
 mod common;
 
+use common::run_json;
 use common::TestDb;
-use mulopimfwc::engine::run_json;
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::sync::atomic::{AtomicUsize, Ordering};
 

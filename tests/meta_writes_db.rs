@@ -5,8 +5,8 @@
 
 mod common;
 
+use common::run_json;
 use common::{root, TestDb};
-use mulopimfwc::engine::run_json;
 use mulopimfwc::options::OptValue;
 use mysql::prelude::Queryable;
 use serde_json::{json, Value};

@@ -1,5 +1,5 @@
 //! Property tests over the parts of the engine that see untrusted input before the database
-//! does: the body parser, the per-item validator, the number parsers and the slug sanitizer.
+//! does: the body parser, the per-item validator, the number parsers.
 //!
 //! What they establish (issue 5): no input panics; every error is one of the documented codes
 //! with its documented field, reported in the documented order; whatever is accepted round-trips
@@ -16,7 +16,6 @@ use mulopimfwc::price::{
     PriceSource,
 };
 use mulopimfwc::request::{body_of, parse_body, validate_item, StockOp};
-use mulopimfwc::slug::sanitize_location_slug;
 use proptest::prelude::*;
 use rust_decimal::Decimal;
 use serde_json::{json, Value};
@@ -548,47 +547,6 @@ proptest! {
             if let Some(id) = parse_positive_id(&s, spaces_ok) {
                 prop_assert!(id > 0 && id <= i64::MAX as u64);
             }
-        }
-    }
-}
-
-// ---------------------------------------------------------------------------------------------
-// Slugs.
-
-proptest! {
-    #![proptest_config(config(4000))]
-
-    /// Any string: no panic; the result is what WordPress can store as a slug.
-    #[test]
-    fn slug_output_is_well_formed(s in prop_oneof![
-        ".{0,80}",
-        "[A-Za-z0-9 %._<>&;'\"\\\\-]{0,60}",
-        "(%[0-9a-fA-F]{2}|[a-z]|%){0,30}",
-    ]) {
-        if let Some(out) = sanitize_location_slug(&s) {
-            prop_assert!(!out.is_empty());
-            prop_assert!(out.len() <= 200 + 3 * 100, "{}", out.len());
-            prop_assert!(out.bytes().all(|b| matches!(b, b'%' | b'a'..=b'z' | b'0'..=b'9' | b'_' | b'-')), "{:?} -> {:?}", s, out);
-            prop_assert!(!out.starts_with('-') && !out.ends_with('-') && !out.contains("--"), "{:?} -> {:?}", s, out);
-        }
-    }
-
-    /// A slug WordPress stored (here: plain ASCII names, no `%`) is found again: sanitizing the
-    /// stored slug gives the stored slug.
-    #[test]
-    fn stored_slugs_are_fixed_points(s in "[A-Za-z0-9 ._'\"<>!?&;-]{1,60}") {
-        if let Some(slug) = sanitize_location_slug(&s) {
-            prop_assert_eq!(sanitize_location_slug(&slug), Some(slug.clone()), "from {:?}", s);
-        }
-    }
-
-    /// Non-ASCII names are stored percent-encoded; sending that stored slug (decoded or not) finds
-    /// the same slug.
-    #[test]
-    fn percent_encoded_slugs_round_trip(s in "[a-zé東ß Ω-]{1,20}") {
-        if let Some(slug) = sanitize_location_slug(&s) {
-            prop_assert_eq!(sanitize_location_slug(&slug), Some(slug.clone()), "from {:?}", s);
-            prop_assert_eq!(sanitize_location_slug(&slug.to_uppercase()), Some(slug.clone()), "upper, from {:?}", s);
         }
     }
 }

@@ -4,7 +4,7 @@
 mod common;
 
 use common::{body, TestDb};
-use mulopimfwc::engine::{run_json, run_value};
+use common::{run_json, run_value};
 use mulopimfwc::options::OptValue;
 use serde_json::Value;
 

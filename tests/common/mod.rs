@@ -2,7 +2,9 @@
 //! starts (tests/lib/mariadb.sh), the WordPress/WooCommerce schema, and a small store.
 #![allow(dead_code)]
 
+use mulopimfwc::error::EngineError;
 use mulopimfwc::options::{EngineOptions, OptValue};
+use mulopimfwc::slug::SlugSanitizer;
 use mysql::prelude::Queryable;
 use mysql::{Conn, OptsBuilder};
 use std::collections::HashMap;
@@ -19,6 +21,41 @@ pub fn root() -> Conn {
         .user(Some("root"))
         .prefer_socket(true);
     Conn::new(opts).expect("root connection over the test server's socket")
+}
+
+/// The Rust tests' stand-in for the site's `sanitize_title()` (src/php.rs asks the real one):
+/// ASCII only, trimmed, lower-cased, spaces and dots to dashes. Counts its calls and the slugs
+/// it was asked.
+#[derive(Default)]
+pub struct TestSlugs {
+    pub calls: std::cell::Cell<usize>,
+    pub asked: std::cell::RefCell<Vec<String>>,
+}
+
+impl SlugSanitizer for TestSlugs {
+    fn sanitize(&self, raw: &[&str]) -> Result<Vec<String>, String> {
+        self.calls.set(self.calls.get() + 1);
+        self.asked
+            .borrow_mut()
+            .extend(raw.iter().map(|s| s.to_string()));
+        Ok(raw
+            .iter()
+            .map(|s| s.trim().to_ascii_lowercase().replace([' ', '.'], "-"))
+            .collect())
+    }
+}
+
+/// `engine::run_json` with the test sanitizer.
+pub fn run_json(body: &[u8], opts: &EngineOptions) -> Result<serde_json::Value, EngineError> {
+    mulopimfwc::engine::run_json(body, opts, &TestSlugs::default())
+}
+
+/// `engine::run_value` with the test sanitizer.
+pub fn run_value(
+    body: serde_json::Value,
+    opts: &EngineOptions,
+) -> Result<serde_json::Value, EngineError> {
+    mulopimfwc::engine::run_value(body, opts, &TestSlugs::default())
 }
 
 /// A database of its own for one test.

@@ -31,6 +31,7 @@ if (!extension_loaded('mysqli')) {
 
 require_once __DIR__ . '/lib/ContractStore.php';
 require_once __DIR__ . '/lib/EngineAdapter.php';
+require_once __DIR__ . '/lib/wp-sanitize-title.php';
 
 $ext = getenv('MULOPIMFWC_EXT');
 if ($ext !== false && $ext !== '' && !extension_loaded('mulopimfwc')) {
