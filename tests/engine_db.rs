@@ -388,38 +388,6 @@ fn relative_adjustments_lose_no_concurrent_order_decrement() {
     );
 }
 
-/// Another session holds `post`'s `_stock` row (as an order's decrement does for a moment)
-/// until `after` has passed; returns the thread that releases it.
-fn hold_stock_row(db: &TestDb, post: u64, after: Duration) -> std::thread::JoinHandle<()> {
-    let mut holder = root();
-    holder
-        .query_drop(format!("USE `{}`", db.name))
-        .expect("use");
-    // The row alone (READ COMMITTED, by primary key): no gap lock, which would only make the
-    // engine's inserts wait.
-    let id: Option<u64> = holder
-        .query_first(format!(
-            "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock'",
-            db.t("postmeta")
-        ))
-        .expect("_stock row");
-    holder
-        .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        .expect("isolation");
-    holder.query_drop("START TRANSACTION").expect("begin");
-    holder
-        .query_drop(format!(
-            "SELECT meta_id FROM {} WHERE meta_id = {} FOR UPDATE",
-            db.t("postmeta"),
-            id.expect("one _stock row")
-        ))
-        .expect("lock");
-    std::thread::spawn(move || {
-        std::thread::sleep(after);
-        holder.query_drop("ROLLBACK").expect("release");
-    })
-}
-
 #[test]
 fn a_held_row_after_first_rows_were_inserted_fails_fast_and_the_retry_goes_post_by_post() {
     // The rows of a location a product was never synced at are inserted before the rows read are
@@ -431,7 +399,7 @@ fn a_held_row_after_first_rows_were_inserted_fails_fast_and_the_retry_goes_post_
     let store = db.seed(4, 2);
     let (loc, slug) = store.locations[1].clone();
     let opts = db.options_with(&[("primary_location", OptValue::Int(loc as i64))]);
-    let release = hold_stock_row(&db, store.products[2], Duration::from_millis(600));
+    let release = db.hold_stock_row(store.products[2], Duration::from_millis(600));
     let items: Vec<Value> = store
         .skus
         .iter()
@@ -468,7 +436,7 @@ fn a_held_row_without_first_rows_is_waited_for_in_one_attempt() {
         .collect();
     let req = json!({ "items": items }).to_string();
     run_json(req.replace("\"stock\":3", "\"stock\":1").as_bytes(), &opts).expect("first sync");
-    let release = hold_stock_row(&db, store.products[2], Duration::from_millis(600));
+    let release = db.hold_stock_row(store.products[2], Duration::from_millis(600));
     let t0 = Instant::now();
     let out = run_json(req.as_bytes(), &opts).expect("sync");
     release.join().expect("holder thread");

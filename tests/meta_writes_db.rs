@@ -195,35 +195,6 @@ fn absent_without_the_option_and_empty_on_a_dry_run() {
     assert_eq!(rows(&mut db), before, "a dry run writes nothing");
 }
 
-/// Another session holds `post`'s `_stock` row until `after` has passed.
-fn hold_stock_row(db: &TestDb, post: u64, after: Duration) -> std::thread::JoinHandle<()> {
-    let mut holder = root();
-    holder
-        .query_drop(format!("USE `{}`", db.name))
-        .expect("use");
-    let id: Option<u64> = holder
-        .query_first(format!(
-            "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock'",
-            db.t("postmeta")
-        ))
-        .expect("_stock row");
-    holder
-        .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
-        .expect("isolation");
-    holder.query_drop("START TRANSACTION").expect("begin");
-    holder
-        .query_drop(format!(
-            "SELECT meta_id FROM {} WHERE meta_id = {} FOR UPDATE",
-            db.t("postmeta"),
-            id.expect("one _stock row")
-        ))
-        .expect("lock");
-    std::thread::spawn(move || {
-        std::thread::sleep(after);
-        holder.query_drop("ROLLBACK").expect("release");
-    })
-}
-
 #[test]
 fn a_retried_request_lists_only_the_committed_attempt() {
     // The first attempt inserts its new rows, then meets a held row (NOWAIT) and rolls back; the
@@ -241,7 +212,7 @@ fn a_retried_request_lists_only_the_committed_attempt() {
         .map(|sku| json!({"sku": sku, "location_slug": slug, "stock": 7, "regular_price": "9.50"}))
         .collect();
     let before = rows(&mut db);
-    let release = hold_stock_row(&db, store.products[2], Duration::from_millis(600));
+    let release = db.hold_stock_row(store.products[2], Duration::from_millis(600));
     let out = run_json(json!({ "items": items }).to_string().as_bytes(), &opts).expect("sync");
     release.join().expect("holder thread");
     let after = rows(&mut db);

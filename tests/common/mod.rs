@@ -107,6 +107,42 @@ impl TestDb {
         format!("`{}{}`", self.prefix, table)
     }
 
+    /// Another session holds `post`'s `_stock` row (as an order's decrement does for a moment)
+    /// until `after` has passed; returns the thread that releases it.
+    pub fn hold_stock_row(
+        &self,
+        post: u64,
+        after: std::time::Duration,
+    ) -> std::thread::JoinHandle<()> {
+        let mut holder = root();
+        holder
+            .query_drop(format!("USE `{}`", self.name))
+            .expect("use");
+        // The row alone (READ COMMITTED, by primary key): no gap lock, which would only make the
+        // engine's inserts wait.
+        let id: Option<u64> = holder
+            .query_first(format!(
+                "SELECT meta_id FROM {} WHERE post_id = {post} AND meta_key = '_stock'",
+                self.t("postmeta")
+            ))
+            .expect("_stock row");
+        holder
+            .query_drop("SET TRANSACTION ISOLATION LEVEL READ COMMITTED")
+            .expect("isolation");
+        holder.query_drop("START TRANSACTION").expect("begin");
+        holder
+            .query_drop(format!(
+                "SELECT meta_id FROM {} WHERE meta_id = {} FOR UPDATE",
+                self.t("postmeta"),
+                id.expect("one _stock row")
+            ))
+            .expect("lock");
+        std::thread::spawn(move || {
+            std::thread::sleep(after);
+            holder.query_drop("ROLLBACK").expect("release");
+        })
+    }
+
     /// Engine options for this database, connecting over TCP as the test user.
     pub fn options(&self) -> EngineOptions {
         self.options_with(&[])
