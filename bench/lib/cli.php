@@ -18,17 +18,9 @@ if ( $argc < 4 ) {
 }
 list( , $wp_dir, $case, $file ) = $argv;
 
-$_SERVER['HTTP_HOST']   = '127.0.0.1';
-$_SERVER['REQUEST_URI'] = '/';
-define( 'WP_USE_THEMES', false );
-require rtrim( $wp_dir, '/' ) . '/wp-load.php';
-if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) ) {
-	fwrite( STDERR, "cli.php: the plugin is not active in $wp_dir\n" );
-	exit( 1 );
-}
-error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED ); // as the mu-plugin does for bench requests
-
 require __DIR__ . '/cli-common.php';
+require bench_wp_load( $wp_dir );
+bench_plugin_active( $wp_dir, 'cli.php' );
 list( $questions, $self ) = bench_questions();
 
 $payload = file_get_contents( $file );
@@ -47,11 +39,7 @@ if ( 'native' === $case ) {
 	exit( 2 );
 }
 
-gc_collect_cycles();
-memory_reset_peak_usage();
-$mem0   = memory_get_usage( true );
-$hwm_ok = false !== @file_put_contents( '/proc/self/clear_refs', '5' );
-$rss0   = bench_proc_kb( 'VmRSS' );
+$m0     = bench_memory_start();
 $q0     = $questions();
 $t0     = hrtime( true );
 $error  = null;
@@ -70,8 +58,7 @@ try {
 }
 $t1   = hrtime( true );
 $q1   = $questions();
-$peak = memory_get_peak_usage( true );
-$hwm  = bench_proc_kb( 'VmHWM' );
+$mem  = bench_memory_end( $m0 );
 $rss1 = bench_proc_kb( 'VmRSS' ); // after the call (the native engine has freed and trimmed its heap)
 if ( is_wp_error( $result ) ) {
 	$error  = $result->get_error_code() . ': ' . $result->get_error_message();
@@ -80,11 +67,8 @@ if ( is_wp_error( $result ) ) {
 echo json_encode(
 	array(
 		'seconds'           => ( $t1 - $t0 ) / 1e9,
-		'mem_peak'          => $peak,
-		'mem_growth'        => $peak - $mem0,
-		'rss_peak'          => $hwm_ok ? $hwm * 1024 : null,
-		'rss_growth'        => $hwm_ok ? ( $hwm - $rss0 ) * 1024 : null,
-		'rss_before'        => $rss0 >= 0 ? $rss0 * 1024 : null,
+	) + $mem + array(
+		'rss_before'        => $m0['rss0'] >= 0 ? $m0['rss0'] * 1024 : null,
 		'rss_after'         => $rss1 >= 0 ? $rss1 * 1024 : null,
 		'statements'        => $q1 - $q0 - $self,
 		'engine_statements' => isset( $result['stats']['statements'] ) ? (int) $result['stats']['statements'] : ( isset( $php_engine ) ? $php_engine->query_count : null ),

@@ -8,13 +8,16 @@
 mysqli_report( MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT );
 
 /**
- * getopt() with --state, --work and --out required.
+ * getopt() with --state, --work and --out required; sets the globals every driver reads: $state (the seeded
+ * store), $work, $runs (--runs, default 5), $only (--cases), $prefix, $no_http (BENCH_NO_HTTP=1), $so
+ * (BENCH_SO), $url (E2E_URL), $wp_dir (E2E_WP_DIR), $api_key (E2E_API_KEY).
  *
  * @param string $prog Script name for the error.
  * @param array  $long Long options (getopt syntax).
  * @return array
  */
 function bench_options( $prog, array $long ) {
+	global $state, $work, $runs, $only, $prefix, $no_http, $so, $url, $wp_dir, $api_key;
 	$o = getopt( '', $long );
 	foreach ( array( 'state', 'work', 'out' ) as $k ) {
 		if ( empty( $o[ $k ] ) ) {
@@ -22,7 +25,41 @@ function bench_options( $prog, array $long ) {
 			exit( 2 );
 		}
 	}
+	$state   = json_decode( file_get_contents( $o['state'] ), true );
+	$work    = rtrim( $o['work'], '/' );
+	$runs    = max( 1, (int) ( $o['runs'] ?? 5 ) );
+	$only    = isset( $o['cases'] ) ? explode( ',', $o['cases'] ) : null;
+	$prefix  = $state['prefix'];
+	$no_http = '1' === getenv( 'BENCH_NO_HTTP' );
+	$so      = getenv( 'BENCH_SO' );
+	$url     = rtrim( (string) getenv( 'E2E_URL' ), '/' );
+	$wp_dir  = getenv( 'E2E_WP_DIR' );
+	$api_key = getenv( 'E2E_API_KEY' );
 	return $o;
+}
+
+/**
+ * Writes the raw numbers (--out): `meta` is the --meta file's fields, $meta, the run's seconds, the store (without
+ * its lists of SKUs and ids) and what one reading of the statement counter adds; then $rest. Says so.
+ *
+ * @param string $prog    Script name for the line.
+ * @param array  $o       The options.
+ * @param array  $meta    This run's meta fields.
+ * @param array  $rest    The other top-level fields.
+ * @param int    $count   Runs recorded.
+ * @param float  $t_start microtime( true ) at the start.
+ */
+function bench_write_raw( $prog, array $o, array $meta, array $rest, $count, $t_start ) {
+	global $state, $q_self;
+	$given = isset( $o['meta'] ) && is_file( $o['meta'] ) ? json_decode( file_get_contents( $o['meta'] ), true ) : array();
+	$meta += array(
+		'seconds_total'  => round( microtime( true ) - $t_start, 1 ),
+		'store'          => array_diff_key( $state, array( 'skus' => 1, 'ids' => 1 ) ),
+		'questions_self' => $q_self,
+	);
+	$out = array( 'meta' => array_merge( $given, $meta ) ) + $rest;
+	file_put_contents( $o['out'], json_encode( $out, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
+	say( sprintf( '%s: %d runs in %.0f s, raw numbers in %s', $prog, $count, microtime( true ) - $t_start, $o['out'] ) );
 }
 
 /**
@@ -99,12 +136,12 @@ function bench_http( $ch, array $opts ) {
 
 /**
  * One direct run: `php [-d extension=BENCH_SO] -d memory_limit=4G SCRIPT ARGS...` (an hour at most); its last
- * JSON line.
+ * JSON line, or (none) a failed run: seconds null and first_error with the exit code and the output's start.
  *
  * @param string $engine native loads the extension.
  * @param string $script Script in bench/lib.
  * @param array  $args   Its arguments.
- * @return array [decoded last JSON line or null, exit code, stderr, stdout]
+ * @return array [the run's fields, stderr]
  */
 function bench_child( $engine, $script, array $args ) {
 	$cmd = array( 'timeout', '3600', PHP_BINARY );
@@ -127,5 +164,8 @@ function bench_child( $engine, $script, array $args ) {
 		}
 	}
 	$r = $line ? json_decode( $line, true ) : null;
-	return array( is_array( $r ) ? $r : null, $rc, $err, $out );
+	if ( ! is_array( $r ) ) {
+		$r = array( 'seconds' => null, 'first_error' => "$script exited $rc: " . substr( trim( $err . ' ' . $out ), 0, 400 ) );
+	}
+	return array( $r, $err );
 }

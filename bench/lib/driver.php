@@ -17,21 +17,11 @@
 
 require __DIR__ . '/common.php';
 $o = bench_options( 'driver.php', array( 'state:', 'work:', 'out:', 'sizes:', 'runs:', 'slow-runs:', 'no-baseline', 'baseline-max:', 'max-case-seconds:', 'meta:', 'cases:', 'payloads-only' ) );
-$state     = json_decode( file_get_contents( $o['state'] ), true );
-$work      = rtrim( $o['work'], '/' );
 $sizes     = array_map( 'intval', explode( ',', $o['sizes'] ?? '100,1000,10000,100000' ) );
-$runs      = max( 1, (int) ( $o['runs'] ?? 5 ) );
 $slow_runs = max( 1, (int) ( $o['slow-runs'] ?? 3 ) );
 $max_case  = (float) ( $o['max-case-seconds'] ?? 3600 );
 $base_max  = isset( $o['baseline-max'] ) ? (int) $o['baseline-max'] : PHP_INT_MAX;
 $no_base   = isset( $o['no-baseline'] );
-$no_http   = '1' === getenv( 'BENCH_NO_HTTP' );
-$so        = getenv( 'BENCH_SO' );
-$url       = rtrim( (string) getenv( 'E2E_URL' ), '/' );
-$wp_dir    = getenv( 'E2E_WP_DIR' );
-$api_key   = getenv( 'E2E_API_KEY' );
-$prefix    = $state['prefix'];
-$only      = isset( $o['cases'] ) ? explode( ',', $o['cases'] ) : null;
 $repo      = dirname( __DIR__, 2 );
 
 $all_cases = array(
@@ -245,11 +235,7 @@ function run_http( $engine, $file, $n ) {
 
 function run_cli( $engine, $file ) {
 	global $wp_dir;
-	list( $r, $rc, $err, $out ) = bench_child( $engine, 'cli.php', array( $wp_dir, $engine, $file ) );
-	if ( null === $r ) {
-		return array( 'seconds' => null, 'first_error' => "cli.php exited $rc: " . substr( trim( $err . ' ' . $out ), 0, 400 ) );
-	}
-	return $r;
+	return bench_child( $engine, 'cli.php', array( $wp_dir, $engine, $file ) )[0];
 }
 
 function run_floor( $stmts ) {
@@ -404,23 +390,20 @@ foreach ( $sizes as $n ) {
 }
 reset_store( 0 );
 
-$meta = isset( $o['meta'] ) && is_file( $o['meta'] ) ? json_decode( file_get_contents( $o['meta'] ), true ) : array();
-$out  = array(
-	'meta'      => array_merge(
-		$meta,
-		array(
-			'sizes'         => $sizes,
-			'runs'          => $runs,
-			'slow_runs'     => $slow_runs,
-			'seconds_total' => round( microtime( true ) - $t_start, 1 ),
-			'store'         => array_diff_key( $state, array( 'skus' => 1, 'ids' => 1 ) ),
-			'questions_self' => $q_self,
-		)
+bench_write_raw(
+	'driver',
+	$o,
+	array(
+		'sizes'          => $sizes,
+		'runs'           => $runs,
+		'slow_runs'      => $slow_runs,
 	),
-	'skipped'   => $skipped,
-	'warmup_failures' => $GLOBALS['warmup_failures'] ?? array(),
-	'estimates' => $estimates,
-	'runs'      => $results,
+	array(
+		'skipped'         => $skipped,
+		'warmup_failures' => $GLOBALS['warmup_failures'] ?? array(),
+		'estimates'       => $estimates,
+		'runs'            => $results,
+	),
+	count( $results ),
+	$t_start
 );
-file_put_contents( $o['out'], json_encode( $out, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
-say( sprintf( 'driver: %d runs in %.0f s, raw numbers in %s', count( $results ), microtime( true ) - $t_start, $o['out'] ) );

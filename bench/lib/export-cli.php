@@ -22,17 +22,9 @@ $per_page    = (int) $per_page;
 $location_id = isset( $argv[4] ) ? (int) $argv[4] : 0;
 require __DIR__ . '/export-common.php';
 
-$_SERVER['HTTP_HOST']   = '127.0.0.1';
-$_SERVER['REQUEST_URI'] = '/';
-define( 'WP_USE_THEMES', false );
-require rtrim( $wp_dir, '/' ) . '/wp-load.php';
-if ( ! function_exists( 'mulopimfwc_bulk_sync_engine' ) || ! class_exists( 'Mulopimfwc_Bulk_Sync_Export' ) ) {
-	fwrite( STDERR, "export-cli.php: the plugin is not active in $wp_dir\n" );
-	exit( 1 );
-}
-error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED ); // as the mu-plugin does for bench requests
-
 require __DIR__ . '/cli-common.php';
+require bench_wp_load( $wp_dir );
+bench_plugin_active( $wp_dir, 'export-cli.php', 'Mulopimfwc_Bulk_Sync_Export' );
 list( $questions, $self ) = bench_questions();
 
 $engine = mulopimfwc_bulk_sync_engine();
@@ -56,11 +48,7 @@ if ( 'native' === $case ) {
 	exit( 2 );
 }
 
-gc_collect_cycles();
-memory_reset_peak_usage();
-$mem0    = memory_get_usage( true );
-$hwm_ok  = false !== @file_put_contents( '/proc/self/clear_refs', '5' );
-$rss0    = bench_proc_kb( 'VmRSS' );
+$m0      = bench_memory_start();
 $hash    = hash_init( 'md5' );
 $seconds = 0.0;
 $rows    = 0;
@@ -104,8 +92,7 @@ try {
 }
 $w1   = hrtime( true );
 $q1   = $questions();
-$peak = memory_get_peak_usage( true );
-$hwm  = bench_proc_kb( 'VmHWM' );
+$mem  = bench_memory_end( $m0 );
 echo json_encode(
 	array(
 		'seconds'           => $error ? null : $seconds,
@@ -116,10 +103,7 @@ echo json_encode(
 		'hash'              => hash_final( $hash ),
 		'statements'        => $q1 - $q0 - $self,
 		'engine_statements' => isset( $export ) ? $own : null,
-		'mem_peak'          => $peak,
-		'mem_growth'        => $peak - $mem0,
-		'rss_peak'          => $hwm_ok ? $hwm * 1024 : null,
-		'rss_growth'        => $hwm_ok ? ( $hwm - $rss0 ) * 1024 : null,
+	) + $mem + array(
 		'first_error'       => $error,
 	)
 ) . "\n";

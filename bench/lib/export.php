@@ -27,18 +27,8 @@
 require __DIR__ . '/common.php';
 require __DIR__ . '/export-common.php';
 $o = bench_options( 'export.php', array( 'state:', 'work:', 'out:', 'runs:', 'per-page:', 'location-id:', 'cases:', 'meta:' ) );
-$state       = json_decode( file_get_contents( $o['state'] ), true );
-$work        = rtrim( $o['work'], '/' );
-$runs        = max( 1, (int) ( $o['runs'] ?? 5 ) );
 $per_pages   = array_map( 'intval', explode( ',', $o['per-page'] ?? '10000,1000' ) );
 $location_id = (int) ( $o['location-id'] ?? 0 );
-$only        = isset( $o['cases'] ) ? explode( ',', $o['cases'] ) : null;
-$no_http     = '1' === getenv( 'BENCH_NO_HTTP' );
-$so          = getenv( 'BENCH_SO' );
-$url         = rtrim( (string) getenv( 'E2E_URL' ), '/' );
-$wp_dir      = getenv( 'E2E_WP_DIR' );
-$api_key     = getenv( 'E2E_API_KEY' );
-$prefix      = $state['prefix'];
 $shutdown_log = rtrim( (string) $wp_dir, '/' ) . '/wp-content/mulopimfwc-bench-shutdown.jsonl'; // bench mu-plugin
 
 bench_connect( $state );
@@ -201,12 +191,12 @@ function run_http( $c ) {
 
 function run_cli( $c ) {
 	global $wp_dir, $location_id;
-	list( $r, $rc, $err, $out ) = bench_child( $c['engine'], 'export-cli.php', array( $wp_dir, $c['engine'], (string) $c['per_page'], (string) $location_id ) );
+	list( $r, $err ) = bench_child( $c['engine'], 'export-cli.php', array( $wp_dir, $c['engine'], (string) $c['per_page'], (string) $location_id ) );
 	if ( '' !== trim( $err ) ) {
 		file_put_contents( $GLOBALS['work'] . '/export-cli-stderr.log', "== {$c['engine']} {$c['per_page']}\n" . substr( $err, 0, 20000 ) . "\n", FILE_APPEND );
 	}
-	if ( null === $r ) {
-		return array( 'seconds' => null, 'first_error' => "export-cli.php exited $rc: " . substr( trim( $err . ' ' . $out ), 0, 400 ) );
+	if ( ! isset( $r['pages'] ) ) {
+		return $r; // the run failed
 	}
 	$r['statements_per_page'] = $r['pages'] ? $r['statements'] / $r['pages'] : null;
 	$r['engine_used']         = $c['engine'];
@@ -317,23 +307,20 @@ foreach ( array_merge( $warmups, $results ) as $i => $r ) {
 	}
 }
 
-$meta = isset( $o['meta'] ) && is_file( $o['meta'] ) ? json_decode( file_get_contents( $o['meta'] ), true ) : array();
-$out  = array(
-	'meta'     => array_merge(
-		$meta,
-		array(
-			'runs'           => $runs,
-			'per_page'       => $per_pages,
-			'location_id'    => $location_id,
-			'expected_rows'  => $expected,
-			'floor_hash'     => $floor_hash,
-			'seconds_total'  => round( microtime( true ) - $t_start, 1 ),
-			'store'          => array_diff_key( $state, array( 'skus' => 1, 'ids' => 1 ) ),
-			'questions_self' => $q_self,
-		)
+bench_write_raw(
+	'export',
+	$o,
+	array(
+		'runs'           => $runs,
+		'per_page'       => $per_pages,
+		'location_id'    => $location_id,
+		'expected_rows'  => $expected,
+		'floor_hash'     => $floor_hash,
 	),
-	'warmups'  => $warmups,
-	'runs'     => $results,
+	array(
+		'warmups' => $warmups,
+		'runs'    => $results,
+	),
+	count( $results ),
+	$t_start
 );
-file_put_contents( $o['out'], json_encode( $out, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES ) );
-say( sprintf( 'export: %d runs in %.0f s, raw numbers in %s', count( $results ), microtime( true ) - $t_start, $o['out'] ) );

@@ -18,11 +18,8 @@ if ( ! $wp_dir || ! $url ) {
 	fwrite( STDERR, "usage: php bench/lib/seed-templates.php WP_DIR URL\n" );
 	exit( 2 );
 }
-$u                      = parse_url( $url );
-$_SERVER['HTTP_HOST']   = $u['host'] . ( isset( $u['port'] ) ? ':' . $u['port'] : '' );
-$_SERVER['SERVER_NAME'] = $u['host'];
-$_SERVER['SERVER_PORT'] = (string) ( $u['port'] ?? 80 );
-$_SERVER['REQUEST_URI'] = '/';
+require dirname( __DIR__, 2 ) . '/tests/lib/php/wordpress.php';
+mulopimfwc_test_request_vars( $url );
 define( 'WP_USE_THEMES', false );
 require rtrim( $wp_dir, '/' ) . '/wp-load.php';
 error_reporting( E_ALL & ~E_DEPRECATED & ~E_USER_DEPRECATED );
@@ -90,13 +87,7 @@ foreach ( array(
 ) as $key => $stock ) {
 	$p = new WC_Product_Simple();
 	$p->set_name( "Bench template $key" );
-	$p->set_status( 'publish' );
-	$p->set_sku( "BENCH-TPL-$run-$key" );
-	$p->set_regular_price( '19.99' );
-	$p->set_manage_stock( true );
-	$p->set_stock_quantity( $stock );
-	$p->set_backorders( 'no' );
-	$id = $p->save();
+	$id = mulopimfwc_test_save_stocked( $p, "BENCH-TPL-$run-$key", '19.99', $stock );
 	if ( ! $id ) {
 		bench_tpl_fail( "WooCommerce did not save the $key template" );
 	}
@@ -105,18 +96,8 @@ foreach ( array(
 	$out[ $key ] = (int) $id;
 }
 
-$attr = new WC_Product_Attribute();
-$attr->set_id( wc_attribute_taxonomy_id_by_name( 'size' ) );
-$attr->set_name( $tax );
-$attr->set_options( array_values( $term_ids ) );
-$attr->set_visible( true );
-$attr->set_variation( true );
-$var = new WC_Product_Variable();
-$var->set_name( 'Bench template variable' );
-$var->set_status( 'publish' );
-$var->set_sku( "BENCH-TPL-$run-variable" );
-$var->set_attributes( array( $attr ) );
-$parent = $var->save();
+$attr   = mulopimfwc_test_variation_attribute( $tax, array_values( $term_ids ), wc_attribute_taxonomy_id_by_name( 'size' ) );
+$parent = mulopimfwc_test_save_variable( 'Bench template variable', "BENCH-TPL-$run-variable", $attr );
 if ( ! $parent ) {
 	bench_tpl_fail( 'WooCommerce did not save the variable template' );
 }
@@ -126,13 +107,7 @@ foreach ( $term_ids as $slug => $tid ) {
 	$v = new WC_Product_Variation();
 	$v->set_parent_id( $parent );
 	$v->set_attributes( array( $tax => $slug ) );
-	$v->set_status( 'publish' );
-	$v->set_sku( "BENCH-TPL-$run-variable-$slug" );
-	$v->set_regular_price( '24.99' );
-	$v->set_manage_stock( true );
-	$v->set_stock_quantity( 7 );
-	$v->set_backorders( 'no' );
-	$vid = $v->save();
+	$vid = mulopimfwc_test_save_stocked( $v, "BENCH-TPL-$run-variable-$slug", '24.99', 7 );
 	if ( ! $vid ) {
 		bench_tpl_fail( "WooCommerce did not save the variation $slug" );
 	}

@@ -166,6 +166,24 @@ function mulopimfwc_bench_product_id_by_sku( $sku ) {
 }
 
 /**
+ * A product's new stock status as WooCommerce's save leaves it: the meta, the visibility terms (update_visibility():
+ * outofstock following the status) and the lookup row (handle_updated_props()).
+ *
+ * @param int    $id     Product id.
+ * @param string $status instock, onbackorder or outofstock.
+ */
+function mulopimfwc_bench_set_stock_status( $id, $status ) {
+	update_post_meta( $id, '_stock_status', $status );
+	$terms = wp_get_post_terms( $id, 'product_visibility', array( 'fields' => 'slugs' ) );
+	$terms = array_values( array_diff( is_array( $terms ) ? $terms : array(), array( 'outofstock' ) ) );
+	if ( 'outofstock' === $status ) {
+		$terms[] = 'outofstock';
+	}
+	wp_set_post_terms( $id, $terms, 'product_visibility', false );
+	mulopimfwc_bench_update_lookup( $id );
+}
+
+/**
  * WooCommerce's WC_Product_Data_Store_CPT::update_lookup_table( $id, 'wc_product_meta_lookup' ): the row
  * rebuilt from the product's meta (object cache) and written with $wpdb->replace().
  *
@@ -241,16 +259,7 @@ function mulopimfwc_bench_update_main_stock( $post, $stock ) {
 	}
 	$old_status = get_post_meta( $id, '_stock_status', true );
 	if ( $status !== $old_status ) {
-		update_post_meta( $id, '_stock_status', $status );
-		// update_visibility(): the product's visibility terms, outofstock following the status.
-		$terms = wp_get_post_terms( $id, 'product_visibility', array( 'fields' => 'slugs' ) );
-		$terms = array_values( array_diff( is_array( $terms ) ? $terms : array(), array( 'outofstock' ) ) );
-		if ( 'outofstock' === $status ) {
-			$terms[] = 'outofstock';
-		}
-		wp_set_post_terms( $id, $terms, 'product_visibility', false );
-		// handle_updated_props().
-		mulopimfwc_bench_update_lookup( $id );
+		mulopimfwc_bench_set_stock_status( $id, $status );
 		if ( 'product_variation' === $post->post_type && $post->post_parent ) {
 			$parent   = (int) $post->post_parent;
 			$statuses = $wpdb->get_col(
@@ -262,14 +271,7 @@ function mulopimfwc_bench_update_main_stock( $post, $stock ) {
 			);
 			$p_status = in_array( 'instock', $statuses, true ) ? 'instock' : ( in_array( 'onbackorder', $statuses, true ) ? 'onbackorder' : 'outofstock' );
 			if ( get_post_meta( $parent, '_stock_status', true ) !== $p_status ) {
-				update_post_meta( $parent, '_stock_status', $p_status );
-				$pt = wp_get_post_terms( $parent, 'product_visibility', array( 'fields' => 'slugs' ) );
-				$pt = array_values( array_diff( is_array( $pt ) ? $pt : array(), array( 'outofstock' ) ) );
-				if ( 'outofstock' === $p_status ) {
-					$pt[] = 'outofstock';
-				}
-				wp_set_post_terms( $parent, $pt, 'product_visibility', false );
-				mulopimfwc_bench_update_lookup( $parent );
+				mulopimfwc_bench_set_stock_status( $parent, $p_status );
 			}
 		}
 	}
@@ -298,24 +300,11 @@ function mulopimfwc_bench_baseline_sync( $items ) {
 	if ( function_exists( 'wc_get_product' ) && function_exists( 'wc_update_product_stock' ) ) {
 		return mulopimfwc_bench_baseline_sync_wc( $items );
 	}
-	$success = 0;
-	$failed  = 0;
-	$errors  = array();
 	$primary = (int) get_option( 'mulopimfwc_primary_location', 0 );
-	foreach ( array_values( (array) $items ) as $i => $item ) {
-		try {
-			if ( ! is_array( $item ) ) {
-				throw new Exception( 'Invalid item.' );
-			}
-			$product_id = 0;
-			if ( ! empty( $item['product_id'] ) ) {
-				$product_id = absint( $item['product_id'] );
-			} elseif ( ! empty( $item['sku'] ) ) {
-				$product_id = mulopimfwc_bench_product_id_by_sku( sanitize_text_field( $item['sku'] ) );
-			}
-			if ( ! $product_id ) {
-				throw new Exception( 'Product not found.' );
-			}
+	return mulopimfwc_bench_baseline_each(
+		$items,
+		'mulopimfwc_bench_product_id_by_sku',
+		static function ( array $item, $product_id ) use ( $primary ) {
 			// wc_get_product(): the post, its meta and its type term (object cache).
 			$post = get_post( $product_id );
 			if ( ! $post || ! in_array( $post->post_type, array( 'product', 'product_variation' ), true ) ) {
@@ -329,13 +318,8 @@ function mulopimfwc_bench_baseline_sync( $items ) {
 			if ( ! $primary || $primary === $loc ) {
 				mulopimfwc_bench_update_main_stock( $post, $stock );
 			}
-			++$success;
-		} catch ( Exception $e ) {
-			++$failed;
-			$errors[] = sprintf( 'Item %d: %s', $i + 1, $e->getMessage() );
 		}
-	}
-	return mulopimfwc_bench_baseline_response( $success, $failed, $errors );
+	);
 }
 
 /**
@@ -349,10 +333,36 @@ function mulopimfwc_bench_baseline_sync( $items ) {
  * @return array The seed's response shape.
  */
 function mulopimfwc_bench_baseline_sync_wc( $items ) {
+	$primary = (int) get_option( 'mulopimfwc_primary_location', 0 );
+	return mulopimfwc_bench_baseline_each(
+		$items,
+		'wc_get_product_id_by_sku',
+		static function ( array $item, $product_id ) use ( $primary ) {
+			$product = wc_get_product( $product_id );
+			if ( ! $product ) {
+				throw new Exception( 'Product not found.' );
+			}
+			list( $loc, $stock ) = mulopimfwc_bench_baseline_location_meta( $item, $product_id, 'wc_format_decimal' );
+			if ( ( ! $primary || $primary === $loc ) && $product->managing_stock() ) {
+				wc_update_product_stock( $product, $stock, 'set' );
+			}
+		}
+	);
+}
+
+/**
+ * The per-item loop both baselines share, as the old endpoint runs it: each item on its own (an exception fails
+ * that item only), the product by id or by SKU, then $one( $item, $product_id ); the seed's response shape.
+ *
+ * @param array    $items  Decoded items.
+ * @param callable $by_sku SKU => product id (0: none).
+ * @param callable $one    The item's work; throws Exception to fail it.
+ * @return array
+ */
+function mulopimfwc_bench_baseline_each( $items, $by_sku, $one ) {
 	$success = 0;
 	$failed  = 0;
 	$errors  = array();
-	$primary = (int) get_option( 'mulopimfwc_primary_location', 0 );
 	foreach ( array_values( (array) $items ) as $i => $item ) {
 		try {
 			if ( ! is_array( $item ) ) {
@@ -362,16 +372,12 @@ function mulopimfwc_bench_baseline_sync_wc( $items ) {
 			if ( ! empty( $item['product_id'] ) ) {
 				$product_id = absint( $item['product_id'] );
 			} elseif ( ! empty( $item['sku'] ) ) {
-				$product_id = wc_get_product_id_by_sku( sanitize_text_field( $item['sku'] ) );
+				$product_id = $by_sku( sanitize_text_field( $item['sku'] ) );
 			}
-			$product = $product_id ? wc_get_product( $product_id ) : null;
-			if ( ! $product ) {
+			if ( ! $product_id ) {
 				throw new Exception( 'Product not found.' );
 			}
-			list( $loc, $stock ) = mulopimfwc_bench_baseline_location_meta( $item, $product_id, 'wc_format_decimal' );
-			if ( ( ! $primary || $primary === $loc ) && $product->managing_stock() ) {
-				wc_update_product_stock( $product, $stock, 'set' );
-			}
+			$one( $item, $product_id );
 			++$success;
 		} catch ( Exception $e ) {
 			++$failed;
