@@ -42,16 +42,12 @@ $tls  = new Http($cfg['https_url']);
 $http = new Http($cfg['http_url']);
 $ns   = '/wp-json/mulopimfwc/v1';
 
-$probe = static function (string ...$skus) use ($cfg, $loc): array {
-    $cmd = array_merge([$cfg['wp_cli'], '--path=' . $cfg['wp_dir'], 'eval-file', $cfg['probe'], (string) $loc], $skus);
-    $p   = proc_open($cmd, [1 => ['pipe', 'w'], 2 => ['pipe', 'w']], $pipes, null, ['PHP_ARGS' => $cfg['php_args'], 'WP_CLI_ALLOW_ROOT' => '1'] + getenv());
-    $out = stream_get_contents($pipes[1]);
-    $err = stream_get_contents($pipes[2]);
-    if (proc_close($p) !== 0) {
-        throw new \RuntimeException("probe failed: $err");
+$probe = static function (string ...$skus) use ($cfg, $loc, $http): array {
+    $r = $http->request('GET', $cfg['probe'] . '?' . http_build_query(['location' => $loc, 'sku' => implode(',', $skus)]), null, ['X-API-Key' => $cfg['api_key']]);
+    if ($r['status'] !== 200 || !is_array($r['json'])) {
+        throw new \RuntimeException("probe: HTTP {$r['status']}: " . substr($r['body'], 0, 200));
     }
-    $lines = explode("\n", trim((string) $out));
-    return json_decode((string) end($lines), true, 512, JSON_THROW_ON_ERROR);
+    return $r['json'];
 };
 $stock  = static fn (array $state, string $sku): array => [$state[$sku]['location_stock'], $state[$sku]['wc_stock']];
 $expect = static function (array &$p, string $what, $got, $want): void {

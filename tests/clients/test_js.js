@@ -10,7 +10,6 @@
 // Output: one line per test, then `E2E-COUNTS SUITE passed=N failed=M skipped=K`.
 "use strict";
 
-const { execFileSync } = require("child_process");
 const fs = require("fs");
 const https = require("https");
 
@@ -29,13 +28,11 @@ async function main() {
   let passed = 0;
   let failed = 0;
 
-  const probe = (...skus) => {
-    const out = execFileSync(cfg.wp_cli, [`--path=${cfg.wp_dir}`, "eval-file", cfg.probe, String(loc), ...skus], {
-      env: { ...process.env, PHP_ARGS: cfg.php_args, WP_CLI_ALLOW_ROOT: "1" },
-      encoding: "utf8",
-      timeout: 120000,
-    });
-    return JSON.parse(out.trim().split("\n").pop());
+  const probe = async (...skus) => {
+    const q = new URLSearchParams({ location: String(loc), sku: skus.join(",") });
+    const r = await fetch(`${cfg.probe}?${q}`, { headers: { "X-API-Key": cfg.api_key } });
+    if (!r.ok) throw new Error(`probe: HTTP ${r.status}`);
+    return r.json();
   };
   const stockOf = (state, sku) => [state[sku].location_stock, state[sku].wc_stock];
   const expect = (p, what, got, want) => {
@@ -88,7 +85,7 @@ async function main() {
     const cases = {
       "bulk-sync with failures": async () => {
         const p = [];
-        const before = probe("CL-3");
+        const before = await probe("CL-3");
         const r = await call(
           rw.post("inventory/bulk-sync", {
             items: [
@@ -106,7 +103,7 @@ async function main() {
           [2, "product_not_found"],
           [3, "invalid_stock"],
         ]);
-        const after = probe("CL-1", "CL-3");
+        const after = await probe("CL-1", "CL-3");
         expect(p, "CL-1 location stock rows, WooCommerce stock", stockOf(after, "CL-1"), [[String(stock)], stock]);
         expect(p, "CL-3 (failed item) unchanged", stockOf(after, "CL-3"), stockOf(before, "CL-3"));
         return p;
@@ -119,7 +116,7 @@ async function main() {
         expect(p, "status", r.status, 200);
         expect(p, "dry_run", r.data.dry_run, true);
         expect(p, "results.success", r.data.results && r.data.results.success, 1);
-        expect(p, "CL-1 after the dry run", stockOf(probe("CL-1"), "CL-1"), [[String(stock)], stock]);
+        expect(p, "CL-1 after the dry run", stockOf(await probe("CL-1"), "CL-1"), [[String(stock)], stock]);
         return p;
       },
       "export page": async () => {
@@ -151,7 +148,7 @@ async function main() {
         expect(p, "code", r.data && r.data.code, "woocommerce_rest_authentication_error");
         r = await call(bad.get("inventory/export"));
         expect(p, "export: status", r.status, 401);
-        expect(p, "CL-1 unchanged", stockOf(probe("CL-1"), "CL-1"), [[String(stock)], stock]);
+        expect(p, "CL-1 unchanged", stockOf(await probe("CL-1"), "CL-1"), [[String(stock)], stock]);
         return p;
       },
       "read key on a write route": async () => {
@@ -162,7 +159,7 @@ async function main() {
         expect(p, "code", r.data && r.data.code, "woocommerce_rest_authentication_error");
         r = await call(ro.post("webhook/inventory-update", { sku: "CL-1", location_id: loc, stock: stock + 300 }));
         expect(p, "webhook: status, code", [r.status, r.data && r.data.code], [401, "woocommerce_rest_authentication_error"]);
-        expect(p, "CL-1 unchanged", stockOf(probe("CL-1"), "CL-1"), [[String(stock)], stock]);
+        expect(p, "CL-1 unchanged", stockOf(await probe("CL-1"), "CL-1"), [[String(stock)], stock]);
         r = await call(ro.get("inventory/export", { per_page: 1 }));
         expect(p, "the read key on the export: status", r.status, 200);
         return p;

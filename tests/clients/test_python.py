@@ -4,8 +4,8 @@
     python test_python.py --count              how many tests a run has (no client needed: for the skip count)
 
 CONFIG (written by tests/clients/run.sh): the site's URLs, its certificate, the WooCommerce API keys and products
-made by tests/clients/lib/setup.php, and how to run WP-CLI there (tests/clients/lib/probe.php reads what the site
-holds: the location's stock meta rows and wc_get_product()->get_stock_quantity()).
+made by tests/clients/lib/setup.php, and the URL of the site's probe (tests/clients/lib/probe.php, a test-only route:
+the location's stock meta rows and wc_get_product()->get_stock_quantity()).
 
 Over plain HTTP the client signs with OAuth 1.0a (one-legged); over HTTPS it sends HTTP Basic (the site's
 self-signed certificate given as the CA: verify_ssl=CERT), and, once, the keys in the query string
@@ -15,9 +15,10 @@ self-signed certificate given as the CA: verify_ssl=CERT), and, once, the keys i
 
 import json
 import os
-import subprocess
 import sys
 import time
+import urllib.parse
+import urllib.request
 
 CASES = ("bulk-sync with failures", "dry run", "export page", "wrong secret", "read key on a write route")
 TRANSPORTS = ("http", "https")
@@ -66,12 +67,10 @@ def main():
     run = Run(f"{cfg['site']} python")
 
     def probe(*skus):
-        out = subprocess.run(
-            [cfg["wp_cli"], f"--path={cfg['wp_dir']}", "eval-file", cfg["probe"], str(loc), *skus],
-            capture_output=True, text=True, check=True, timeout=120,
-            env={**os.environ, "PHP_ARGS": cfg["php_args"], "WP_CLI_ALLOW_ROOT": "1"},
-        )
-        return json.loads(out.stdout.strip().splitlines()[-1])
+        q = urllib.parse.urlencode({"location": loc, "sku": ",".join(skus)})
+        req = urllib.request.Request(f"{cfg['probe']}?{q}", headers={"X-API-Key": cfg["api_key"]})
+        with urllib.request.urlopen(req, timeout=60) as r:
+            return json.loads(r.read())
 
     def api(url, key, secret=None, **kw):
         k = keys[key]
