@@ -39,11 +39,21 @@ add_action(
 );
 
 // 2. Settings.
+/**
+ * A test option's positive integer, else $default (a filter's value).
+ *
+ * @param string $option  Option name.
+ * @param mixed  $default What the filter had.
+ * @return mixed
+ */
+function mulopimfwc_e2e_positive_option( $option, $default ) {
+	$o = get_option( $option, '' );
+	return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $default;
+}
 add_filter(
 	'mulopimfwc_max_bulk_sync_items',
 	static function ( $max ) {
-		$o = get_option( 'mulopimfwc_e2e_max_items', '' );
-		return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $max;
+		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_max_items', $max );
 	}
 );
 add_filter(
@@ -77,6 +87,25 @@ function mulopimfwc_e2e_key_ok( $request ) {
 	return '' !== $stored && '' !== $given && hash_equals( $stored, $given );
 }
 
+/**
+ * A test endpoint under mulopimfwc-e2e/v1, for requests with the site's X-API-Key.
+ *
+ * @param string   $path     Route.
+ * @param string   $method   GET or POST.
+ * @param callable $callback The endpoint.
+ */
+function mulopimfwc_e2e_route( $path, $method, $callback ) {
+	register_rest_route(
+		'mulopimfwc-e2e/v1',
+		$path,
+		array(
+			'methods'             => $method,
+			'permission_callback' => 'mulopimfwc_e2e_key_ok',
+			'callback'            => $callback,
+		)
+	);
+}
+
 function mulopimfwc_e2e_meta( $id ) {
 	$out = array();
 	foreach ( (array) get_post_meta( $id ) as $k => $vals ) {
@@ -89,57 +118,49 @@ function mulopimfwc_e2e_meta( $id ) {
 add_action(
 	'rest_api_init',
 	static function () {
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/meta/(?P<id>\d+)',
-			array(
-				'methods'             => 'GET',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function ( $request ) {
-					$id     = (int) $request['id'];
-					$cached = false !== wp_cache_get( $id, 'post_meta' );
-					return array(
-						'id'            => $id,
-						'cached_before' => $cached,
-						'meta'          => mulopimfwc_e2e_meta( $id ),
-					);
-				},
-			)
+			'GET',
+			static function ( $request ) {
+				$id     = (int) $request['id'];
+				$cached = false !== wp_cache_get( $id, 'post_meta' );
+				return array(
+					'id'            => $id,
+					'cached_before' => $cached,
+					'meta'          => mulopimfwc_e2e_meta( $id ),
+				);
+			}
 		);
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/cached-sync/(?P<id>\d+)',
-			array(
-				'methods'             => 'POST',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function ( $request ) {
-					$id     = (int) $request['id'];
-					$before = mulopimfwc_e2e_meta( $id ); // primes wp_cache 'post_meta'
-					$primed = false !== wp_cache_get( $id, 'post_meta' );
-					$engine = mulopimfwc_bulk_sync_engine();
-					$name   = $engine->name();
-					// run() does the follow-ons itself, as for any PHP caller.
-					$result = $engine->run( (string) $request->get_body(), array(), array( 'source' => 'e2e-cached-sync' ) );
-					if ( is_wp_error( $result ) ) {
-						return $result;
-					}
-					// With WooCommerce loaded, its stock actions load the product again: the cache may hold the row
-					// again, which is right as long as it holds the new values (the test checks that).
-					$cached_after = wp_cache_get( $id, 'post_meta' );
-					$still        = false !== $cached_after;
-					return array(
-						'engine'                  => $name,
-						'result_engine'           => isset( $result['engine'] ) ? $result['engine'] : null,
-						'results'                 => $result['results'],
-						'primed'                  => $primed,
-						'cache_present_after_sync' => $still,
-						'cache_after_sync'        => $still ? $cached_after : null,
-						'before'                  => $before,
-						'after'                   => mulopimfwc_e2e_meta( $id ),
-						'completed_actions'       => $GLOBALS['mulopimfwc_e2e_completed'],
-					);
-				},
-			)
+			'POST',
+			static function ( $request ) {
+				$id     = (int) $request['id'];
+				$before = mulopimfwc_e2e_meta( $id ); // primes wp_cache 'post_meta'
+				$primed = false !== wp_cache_get( $id, 'post_meta' );
+				$engine = mulopimfwc_bulk_sync_engine();
+				$name   = $engine->name();
+				// run() does the follow-ons itself, as for any PHP caller.
+				$result = $engine->run( (string) $request->get_body(), array(), array( 'source' => 'e2e-cached-sync' ) );
+				if ( is_wp_error( $result ) ) {
+					return $result;
+				}
+				// With WooCommerce loaded, its stock actions load the product again: the cache may hold the row
+				// again, which is right as long as it holds the new values (the test checks that).
+				$cached_after = wp_cache_get( $id, 'post_meta' );
+				$still        = false !== $cached_after;
+				return array(
+					'engine'                  => $name,
+					'result_engine'           => isset( $result['engine'] ) ? $result['engine'] : null,
+					'results'                 => $result['results'],
+					'primed'                  => $primed,
+					'cache_present_after_sync' => $still,
+					'cache_after_sync'        => $still ? $cached_after : null,
+					'before'                  => $before,
+					'after'                   => mulopimfwc_e2e_meta( $id ),
+					'completed_actions'       => $GLOBALS['mulopimfwc_e2e_completed'],
+				);
+			}
 		);
 	}
 );
@@ -188,20 +209,14 @@ add_action(
 //    - POST /php-run    {"ids": [...], "payload": {...}}: loads the products, then mulopimfwc_bulk_sync_engine()->run()
 //                        as a plugin would call it, then reads them again in the same request;
 //    - GET  /wc-compat  whether WooCommerce lists the plugin as compatible with its features.
-add_filter(
-	'mulopimfwc_follow_on_chunk_size',
-	static function ( $n ) {
-		$o = get_option( 'mulopimfwc_e2e_chunk', '' );
-		return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $n;
-	}
-);
-add_filter(
-	'mulopimfwc_clean_post_cache_limit',
-	static function ( $n ) {
-		$o = get_option( 'mulopimfwc_e2e_chunk', '' );
-		return ( is_numeric( $o ) && (int) $o > 0 ) ? (int) $o : $n;
-	}
-);
+foreach ( array( 'mulopimfwc_follow_on_chunk_size', 'mulopimfwc_clean_post_cache_limit' ) as $mulopimfwc_e2e_filter ) {
+	add_filter(
+		$mulopimfwc_e2e_filter,
+		static function ( $n ) {
+			return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_chunk', $n );
+		}
+	);
+}
 
 $GLOBALS['mulopimfwc_e2e_hooks'] = array();
 function mulopimfwc_e2e_record( array $entry ) {
@@ -363,153 +378,137 @@ function mulopimfwc_e2e_wc_state( $id ) {
 add_action(
 	'rest_api_init',
 	static function () {
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/wc-prime',
-			array(
-				'methods'             => 'POST',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function ( $request ) {
-					$body = (array) $request->get_json_params();
-					$read = array();
-					foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
-						$read[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
-						$p                 = wc_get_product( (int) $id );
-						if ( $p && $p->is_type( 'variable' ) ) {
-							$p->get_variation_prices(); // wc_var_prices_ID
-						}
+			'POST',
+			static function ( $request ) {
+				$body = (array) $request->get_json_params();
+				$read = array();
+				foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
+					$read[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
+					$p                 = wc_get_product( (int) $id );
+					if ( $p && $p->is_type( 'variable' ) ) {
+						$p->get_variation_prices(); // wc_var_prices_ID
 					}
-					foreach ( (array) ( $body['transients'] ?? array() ) as $name => $value ) {
-						set_transient( (string) $name, $value, DAY_IN_SECONDS );
+				}
+				foreach ( (array) ( $body['transients'] ?? array() ) as $name => $value ) {
+					set_transient( (string) $name, $value, DAY_IN_SECONDS );
+				}
+				foreach ( (array) ( $body['options'] ?? array() ) as $name => $value ) {
+					if ( 0 !== strpos( (string) $name, 'mulopimfwc_e2e_' ) ) {
+						continue;
 					}
-					foreach ( (array) ( $body['options'] ?? array() ) as $name => $value ) {
-						if ( 0 !== strpos( (string) $name, 'mulopimfwc_e2e_' ) ) {
-							continue;
-						}
-						if ( null === $value ) {
-							delete_option( (string) $name );
-						} else {
-							update_option( (string) $name, $value );
-						}
+					if ( null === $value ) {
+						delete_option( (string) $name );
+					} else {
+						update_option( (string) $name, $value );
 					}
-					delete_option( 'mulopimfwc_e2e_hook_log' );
-					$GLOBALS['mulopimfwc_e2e_hooks'] = array();
-					$set                             = array();
-					foreach ( array_keys( (array) ( $body['transients'] ?? array() ) ) as $name ) {
-						$set[ (string) $name ] = false !== get_transient( (string) $name );
-					}
-					return array(
-						'read'              => $read,
-						'transients'        => $set,
-						'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
-					);
-				},
-			)
+				}
+				delete_option( 'mulopimfwc_e2e_hook_log' );
+				$GLOBALS['mulopimfwc_e2e_hooks'] = array();
+				$set                             = array();
+				foreach ( array_keys( (array) ( $body['transients'] ?? array() ) ) as $name ) {
+					$set[ (string) $name ] = false !== get_transient( (string) $name );
+				}
+				return array(
+					'read'              => $read,
+					'transients'        => $set,
+					'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
+				);
+			}
 		);
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/wc-state',
-			array(
-				'methods'             => 'POST',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function ( $request ) {
-					global $wpdb;
-					$body = (array) $request->get_json_params();
-					// Transients first: loading a variable product sets wc_product_children_ID again.
-					$transients = array();
-					foreach ( (array) ( $body['transients'] ?? array() ) as $name ) {
-						$transients[ (string) $name ] = false !== get_transient( (string) $name );
-					}
-					$products = array();
-					foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
-						$products[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
-					}
-					$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
-					$real = (int) $wpdb->get_var(
-						"SELECT COUNT(*) FROM {$wpdb->term_relationships} tr JOIN {$wpdb->term_taxonomy} tt ON tt.term_taxonomy_id = tr.term_taxonomy_id JOIN {$wpdb->terms} t ON t.term_id = tt.term_id JOIN {$wpdb->posts} p ON p.ID = tr.object_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' AND p.post_status = 'publish'"
-					);
-					$db_count = (int) $wpdb->get_var( "SELECT tt.count FROM {$wpdb->term_taxonomy} tt JOIN {$wpdb->terms} t ON t.term_id = tt.term_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock'" );
-					$log      = get_option( 'mulopimfwc_e2e_hook_log', array() );
-					return array(
-						'products'          => $products,
-						'transients'        => $transients,
-						'outofstock_count'  => $term ? (int) $term->count : null,
-						'outofstock_db'     => $db_count,
-						'outofstock_real'   => $real,
-						'hooks'             => is_array( $log ) ? $log : array(),
-						'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
-						'pending_lookup'    => function_exists( 'as_get_scheduled_actions' ) ? count( as_get_scheduled_actions( array( 'hook' => 'woocommerce_run_product_attribute_lookup_update_callback', 'status' => 'pending', 'per_page' => 100 ), 'ids' ) ) : null,
-						'ext_cache'         => wp_using_ext_object_cache(),
-					);
-				},
-			)
+			'POST',
+			static function ( $request ) {
+				global $wpdb;
+				$body = (array) $request->get_json_params();
+				// Transients first: loading a variable product sets wc_product_children_ID again.
+				$transients = array();
+				foreach ( (array) ( $body['transients'] ?? array() ) as $name ) {
+					$transients[ (string) $name ] = false !== get_transient( (string) $name );
+				}
+				$products = array();
+				foreach ( (array) ( $body['ids'] ?? array() ) as $id ) {
+					$products[ (int) $id ] = mulopimfwc_e2e_wc_state( $id );
+				}
+				$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
+				$real = (int) $wpdb->get_var(
+					"SELECT COUNT(*) FROM {$wpdb->term_relationships} tr JOIN {$wpdb->term_taxonomy} tt ON tt.term_taxonomy_id = tr.term_taxonomy_id JOIN {$wpdb->terms} t ON t.term_id = tt.term_id JOIN {$wpdb->posts} p ON p.ID = tr.object_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock' AND p.post_status = 'publish'"
+				);
+				$db_count = (int) $wpdb->get_var( "SELECT tt.count FROM {$wpdb->term_taxonomy} tt JOIN {$wpdb->terms} t ON t.term_id = tt.term_id WHERE tt.taxonomy = 'product_visibility' AND t.slug = 'outofstock'" );
+				$log      = get_option( 'mulopimfwc_e2e_hook_log', array() );
+				return array(
+					'products'          => $products,
+					'transients'        => $transients,
+					'outofstock_count'  => $term ? (int) $term->count : null,
+					'outofstock_db'     => $db_count,
+					'outofstock_real'   => $real,
+					'hooks'             => is_array( $log ) ? $log : array(),
+					'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
+					'pending_lookup'    => function_exists( 'as_get_scheduled_actions' ) ? count( as_get_scheduled_actions( array( 'hook' => 'woocommerce_run_product_attribute_lookup_update_callback', 'status' => 'pending', 'per_page' => 100 ), 'ids' ) ) : null,
+					'ext_cache'         => wp_using_ext_object_cache(),
+				);
+			}
 		);
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/php-run',
-			array(
-				'methods'             => 'POST',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function ( $request ) {
-					$body = (array) $request->get_json_params();
-					$ids  = array_map( 'intval', (array) ( $body['ids'] ?? array() ) );
-					foreach ( $ids as $id ) {
-						mulopimfwc_e2e_wc_state( $id ); // every cache holds the old values
-					}
-					global $wpdb;
-					$q0     = (int) $wpdb->num_queries;
-					$t0     = microtime( true );
-					$engine = mulopimfwc_bulk_sync_engine();
-					$result = $engine->run( wp_json_encode( $body['payload'] ?? array() ) );
-					if ( is_wp_error( $result ) ) {
-						return $result;
-					}
-					// A plugin before issue 10 (run() without follow-ons): its after-sync step, for a statement count.
-					if ( ( new ReflectionMethod( $engine, 'run' ) )->getNumberOfParameters() < 3 ) {
-						Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, array( 'source' => 'php' ) );
-					}
-					$queries = (int) $wpdb->num_queries - $q0;
-					$seconds = microtime( true ) - $t0;
-					$after = array();
-					foreach ( $ids as $id ) {
-						$after[ $id ] = mulopimfwc_e2e_wc_state( $id );
-					}
-					return array(
-						'engine'  => $result['engine'] ?? null,
-						'results' => $result['results'],
-						'wpdb_queries' => $queries,
-						'seconds' => round( $seconds, 3 ),
-						'after'   => $after,
-					);
-				},
-			)
+			'POST',
+			static function ( $request ) {
+				$body = (array) $request->get_json_params();
+				$ids  = array_map( 'intval', (array) ( $body['ids'] ?? array() ) );
+				foreach ( $ids as $id ) {
+					mulopimfwc_e2e_wc_state( $id ); // every cache holds the old values
+				}
+				global $wpdb;
+				$q0     = (int) $wpdb->num_queries;
+				$t0     = microtime( true );
+				$engine = mulopimfwc_bulk_sync_engine();
+				$result = $engine->run( wp_json_encode( $body['payload'] ?? array() ) );
+				if ( is_wp_error( $result ) ) {
+					return $result;
+				}
+				// A plugin before issue 10 (run() without follow-ons): its after-sync step, for a statement count.
+				if ( ( new ReflectionMethod( $engine, 'run' ) )->getNumberOfParameters() < 3 ) {
+					Mulopimfwc_Bulk_Sync_Cache::after_sync( $result, array( 'source' => 'php' ) );
+				}
+				$queries = (int) $wpdb->num_queries - $q0;
+				$seconds = microtime( true ) - $t0;
+				$after = array();
+				foreach ( $ids as $id ) {
+					$after[ $id ] = mulopimfwc_e2e_wc_state( $id );
+				}
+				return array(
+					'engine'  => $result['engine'] ?? null,
+					'results' => $result['results'],
+					'wpdb_queries' => $queries,
+					'seconds' => round( $seconds, 3 ),
+					'after'   => $after,
+				);
+			}
 		);
-		register_rest_route(
-			'mulopimfwc-e2e/v1',
+		mulopimfwc_e2e_route(
 			'/wc-compat',
-			array(
-				'methods'             => 'GET',
-				'permission_callback' => 'mulopimfwc_e2e_key_ok',
-				'callback'            => static function () {
-					$out    = array( 'plugin' => plugin_basename( MULOPIMFWC_BULK_SYNC_FILE ) );
-					$class  = 'Automattic\\WooCommerce\\Internal\\Features\\FeaturesController';
-					if ( ! function_exists( 'wc_get_container' ) || ! class_exists( $class ) ) {
-						$out['error'] = 'no FeaturesController';
-						return $out;
-					}
-					$fc = wc_get_container()->get( $class );
-					foreach ( array( 'custom_order_tables', 'product_instance_caching' ) as $feature ) {
-						$lists             = $fc->get_compatible_plugins_for_feature( $feature, true );
-						$out[ $feature ] = array(
-							'compatible'   => in_array( $out['plugin'], (array) ( $lists['compatible'] ?? array() ), true ),
-							'incompatible' => in_array( $out['plugin'], (array) ( $lists['incompatible'] ?? array() ), true ),
-							'uncertain'    => in_array( $out['plugin'], (array) ( $lists['uncertain'] ?? array() ), true ),
-							'enabled'      => \Automattic\WooCommerce\Utilities\FeaturesUtil::feature_is_enabled( $feature ),
-						);
-					}
+			'GET',
+			static function () {
+				$out    = array( 'plugin' => plugin_basename( MULOPIMFWC_BULK_SYNC_FILE ) );
+				$class  = 'Automattic\\WooCommerce\\Internal\\Features\\FeaturesController';
+				if ( ! function_exists( 'wc_get_container' ) || ! class_exists( $class ) ) {
+					$out['error'] = 'no FeaturesController';
 					return $out;
-				},
-			)
+				}
+				$fc = wc_get_container()->get( $class );
+				foreach ( array( 'custom_order_tables', 'product_instance_caching' ) as $feature ) {
+					$lists             = $fc->get_compatible_plugins_for_feature( $feature, true );
+					$out[ $feature ] = array(
+						'compatible'   => in_array( $out['plugin'], (array) ( $lists['compatible'] ?? array() ), true ),
+						'incompatible' => in_array( $out['plugin'], (array) ( $lists['incompatible'] ?? array() ), true ),
+						'uncertain'    => in_array( $out['plugin'], (array) ( $lists['uncertain'] ?? array() ), true ),
+						'enabled'      => \Automattic\WooCommerce\Utilities\FeaturesUtil::feature_is_enabled( $feature ),
+					);
+				}
+				return $out;
+			}
 		);
 	}
 );
