@@ -1,7 +1,8 @@
 <?php
 /**
  * The PHP engine's database session (native: src/store.rs, the connection, and src/sql.rs, SQL text): running
- * statements on WordPress's connection, quoting, id lists, statements chunked to the server's packet size.
+ * statements on WordPress's connection, quoting, id lists, statements chunked to the server's packet size, and the
+ * base of the rooms that send them.
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -311,5 +312,36 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Store {
 			return $v >= array( 10, 3 );
 		}
 		return $v[0] >= 8;
+	}
+}
+
+/**
+ * A room that sends statements (resolve, snapshot, write): the session and the run's table names.
+ */
+abstract class Mulopimfwc_Bulk_Sync_PHP_Engine_Room {
+
+	/**
+	 * The database session.
+	 *
+	 * @var Mulopimfwc_Bulk_Sync_PHP_Engine_Store
+	 */
+	protected $store;
+
+	/**
+	 * Table names.
+	 *
+	 * @var array
+	 */
+	protected $t;
+
+	/**
+	 * Constructor.
+	 *
+	 * @param Mulopimfwc_Bulk_Sync_PHP_Engine_Store $store  The database session.
+	 * @param array                                 $tables Table names (Mulopimfwc_Bulk_Sync_PHP_Engine_Options::tables()).
+	 */
+	public function __construct( Mulopimfwc_Bulk_Sync_PHP_Engine_Store $store, array $tables ) {
+		$this->store = $store;
+		$this->t     = $tables;
 	}
 }
