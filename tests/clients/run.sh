@@ -185,7 +185,7 @@ run_stack() {
         $e = fn ($k) => (string) getenv($k);
         $cfg += ["site" => $e("E2E_NAME"), "http_url" => $e("E2E_URL"), "https_url" => $e("E2E_HTTPS_URL"),
             "cert" => $e("E2E_TLS_CERT"), "wp_cli" => $e("E2E_WP_CLI"), "wp_dir" => $e("E2E_WP_DIR"),
-            "php_args" => $e("E2E_WP_PHP_ARGS"), "probe" => $e("E2E_URL") . "/wp-json/mulopimfwc-clients/v1/probe", "api_key" => $e("E2E_API_KEY"),
+            "php_args" => $e("E2E_WP_PHP_ARGS"), "probe" => $e("E2E_URL") . "/wp-json/mulopimfwc-e2e/v1/clients-probe", "api_key" => $e("E2E_API_KEY"),
             "admin_user" => $e("E2E_ADMIN_USER"), "app_password" => $e("E2E_APP_PASSWORD"),
             "nocap_user" => $e("E2E_NOCAP_USER"), "nocap_app_password" => $e("E2E_NOCAP_APP_PASSWORD")];
         file_put_contents($out, json_encode($cfg, JSON_PRETTY_PRINT | JSON_UNESCAPED_SLASHES));
