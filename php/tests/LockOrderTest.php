@@ -15,6 +15,8 @@ namespace Mulopimfwc\Tests;
 
 use PHPUnit\Framework\TestCase;
 
+require_once dirname( __DIR__, 2 ) . '/tests/lib/php/hold-row.php';
+
 final class LockOrderTest extends TestCase {
 
 	/** Items at the primary location for products that have no row there yet (first location rows). */
@@ -24,27 +26,6 @@ final class LockOrderTest extends TestCase {
 			$items[] = array( 'product_id' => $ids['post'][ $key ], 'location_slug' => 'main-store', 'stock' => $stock, 'regular_price' => '25.00' );
 		}
 		return $items;
-	}
-
-	/**
-	 * Another process holds the `_stock` row of $post for $seconds; returns once it does.
-	 *
-	 * @return resource The holder process.
-	 */
-	private static function hold( ContractStore $store, array $prepared, int $post, float $seconds ) {
-		$db     = $store->dbSettings();
-		// The row alone (READ COMMITTED, by primary key): no gap lock, which would only make the engine's insert wait.
-		$script = '$d = ' . var_export( $db, true ) . ';'
-			. '$c = new mysqli($d["socket"] ? "localhost" : $d["host"], $d["user"], $d["password"], ' . var_export( $prepared['db'], true ) . ', $d["port"], $d["socket"] ?: null);'
-			. '$c->query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");'
-			. '$c->query("START TRANSACTION");'
-			. '$id = (int) $c->query("SELECT meta_id FROM ' . $prepared['prefix'] . 'postmeta WHERE post_id = ' . $post . ' AND meta_key = \'_stock\'")->fetch_row()[0];'
-			. '$c->query("SELECT meta_id FROM ' . $prepared['prefix'] . 'postmeta WHERE meta_id = $id FOR UPDATE");'
-			. 'echo $c->affected_rows === 1 ? "locked\n" : "not locked\n"; usleep(' . (int) ( $seconds * 1e6 ) . '); $c->query("ROLLBACK");';
-		$proc   = proc_open( array( PHP_BINARY, '-r', $script ), array( 1 => array( 'pipe', 'w' ) ), $pipes );
-		self::assertIsResource( $proc );
-		self::assertSame( "locked\n", fgets( $pipes[1] ) );
-		return $proc;
 	}
 
 	/** Runs the items on a fresh store, with $post's `_stock` held for a while when given. */
@@ -57,7 +38,7 @@ final class LockOrderTest extends TestCase {
 			if ( $warm ) {
 				$adapter->run( array( 'items' => self::items( $prepared['ids'], 1 ) ), $options );
 			}
-			$proc = $held ? self::hold( $store, $prepared, $prepared['ids']['post'][ $held ], 0.6 ) : null;
+			$proc = $held ? hold_stock_row( $store->dbSettings(), $prepared['db'], $prepared['prefix'], $prepared['ids']['post'][ $held ], 0.6 ) : null;
 			$t0   = microtime( true );
 			$out  = $adapter->run( array( 'items' => self::items( $prepared['ids'], $stock ) ), $options );
 			$secs = microtime( true ) - $t0;

@@ -16,6 +16,8 @@ namespace Mulopimfwc\Tests;
 
 use PHPUnit\Framework\TestCase;
 
+require_once dirname( __DIR__, 2 ) . '/tests/lib/php/hold-row.php';
+
 require_once dirname( __DIR__, 2 ) . '/tests/php/lib/MetaWritesChecks.php';
 
 final class MetaWritesPhpEngineTest extends TestCase {
@@ -89,7 +91,7 @@ final class MetaWritesPhpEngineTest extends TestCase {
 				$items[] = array( 'product_id' => $prepared['ids']['post'][ $key ], 'location_slug' => 'main-store', 'stock' => 9, 'regular_price' => '25.00' );
 			}
 			$before  = self::rowsOf( $store, $prepared );
-			$proc    = self::hold( $store, $prepared, $prepared['ids']['post']['notify'], 0.6 );
+			$proc    = hold_stock_row( $store->dbSettings(), $prepared['db'], $prepared['prefix'], $prepared['ids']['post']['notify'], 0.6 );
 			$adapter = new PhpEngineAdapter();
 			$out     = $adapter->run( array( 'items' => $items ), $options );
 			proc_close( $proc );
@@ -137,25 +139,5 @@ final class MetaWritesPhpEngineTest extends TestCase {
 		} finally {
 			$store->cleanup( $prepared );
 		}
-	}
-
-	/**
-	 * Another process holds the `_stock` row of $post for $seconds; returns once it does (as LockOrderTest).
-	 *
-	 * @return resource The holder process.
-	 */
-	private static function hold( ContractStore $store, array $prepared, int $post, float $seconds ) {
-		$db     = $store->dbSettings();
-		$script = '$d = ' . var_export( $db, true ) . ';'
-			. '$c = new mysqli($d["socket"] ? "localhost" : $d["host"], $d["user"], $d["password"], ' . var_export( $prepared['db'], true ) . ', $d["port"], $d["socket"] ?: null);'
-			. '$c->query("SET TRANSACTION ISOLATION LEVEL READ COMMITTED");'
-			. '$c->query("START TRANSACTION");'
-			. '$id = (int) $c->query("SELECT meta_id FROM ' . $prepared['prefix'] . 'postmeta WHERE post_id = ' . $post . ' AND meta_key = \'_stock\'")->fetch_row()[0];'
-			. '$c->query("SELECT meta_id FROM ' . $prepared['prefix'] . 'postmeta WHERE meta_id = $id FOR UPDATE");'
-			. 'echo $c->affected_rows === 1 ? "locked\n" : "not locked\n"; usleep(' . (int) ( $seconds * 1e6 ) . '); $c->query("ROLLBACK");';
-		$proc   = proc_open( array( PHP_BINARY, '-r', $script ), array( 1 => array( 'pipe', 'w' ) ), $pipes );
-		self::assertIsResource( $proc );
-		self::assertSame( "locked\n", fgets( $pipes[1] ) );
-		return $proc;
 	}
 }
