@@ -386,7 +386,7 @@ class Mulopimfwc_Bulk_Sync_REST_Schema {
 					)
 				),
 				'dry_run' => array(
-					'description' => __( 'Present on a dry run: nothing was written.', 'mulopimfwc-bulk-sync' ),
+					'description' => __( 'true on a dry run (nothing was written); false or absent otherwise.', 'mulopimfwc-bulk-sync' ),
 					'type'        => 'boolean',
 				),
 				'changes' => self::exact_object(
@@ -403,7 +403,7 @@ class Mulopimfwc_Bulk_Sync_REST_Schema {
 					'enum'        => array( 'native', 'php' ),
 				),
 			),
-			array( 'dry_run', 'changes', 'engine' )
+			array( 'dry_run' )
 		);
 	}
 

@@ -362,6 +362,7 @@ foreach ($engines as $engine => $H) {
                 'bulk-sync: results.success as text' => [$sync, $set($b, 'results.success', 'one'), false],
                 'bulk-sync: changes.meta_rows_updated -1' => [$sync, $set($b, 'changes.meta_rows_updated', -1), false],
                 'bulk-sync: engine rust' => [$sync, $set($b, 'engine', 'rust'), false],
+                'bulk-sync: changes missing' => [$sync, $set($b, 'changes', null, true), false],
                 'bulk-sync: an extra field' => [$sync, $set($b, 'surprise', 1), false],
                 'bulk-sync: an export answer' => [$sync, $e, false],
                 'update: data.product_id 0' => [$upd, $set($u, 'data.product_id', 0), false],
