@@ -7,8 +7,8 @@
 #    - a venv (Debian's python3 -m venv) with PyPI `woocommerce` 3.0.0 (tests/clients/requirements.txt);
 #    - npm ci of @woocommerce/woocommerce-rest-api 1.0.2 (tests/clients/js/package.json, package-lock.json) with
 #      Debian's nodejs;
-#    a client that cannot be installed (no registry, no python3-venv, no nodejs) has its tests counted as skipped,
-#    with the reason;
+#    a client that is not available here (its registry unreachable, no python3-venv, no nodejs) has its tests counted
+#    as skipped, with the reason; an install that fails otherwise (a pin the registry lacks) is a failure;
 # 2. starts clients-wc79 (WordPress 6.1 + WooCommerce 7.9.0, native engine) and clients-wc105 (WordPress 7.1 +
 #    WooCommerce 10.5.0, PHP engine) with tests/e2e/lib/site.sh --https (HTTP, and HTTPS with a self-signed
 #    certificate); a stack whose software is missing (site.sh exit 3) is skipped and its tests counted as such;
@@ -79,26 +79,41 @@ VENV="$CACHE/venv"
 NODE_DIR="$CACHE/node"
 stamp_of() { cat "$@" 2>/dev/null | sha256sum | cut -c1-16; }
 
+# Install failures: exit 3 when the client is not available here (no registry, a tool missing: its tests are skipped,
+# with the reason, as site.sh's exit 3 for a missing stack), 1 when it is there but the install failed (a failure).
+NETWORK_ERRORS='NewConnectionError|Failed to establish|Temporary failure in name resolution|Name or service not known|Network is unreachable|ConnectTimeout|ReadTimeout|ProxyError|timed out|ECONNREFUSED|ENOTFOUND|EAI_AGAIN|ETIMEDOUT|ECONNRESET|ENETUNREACH'
+# why LOG WHAT: the reason line of a failed install, and its exit status (3: the registry was not reached)
+why() {
+    local line
+    line="$(grep -v -e '^\s*$' -e 'complete log of this run' "$1" | grep -iE 'error' | tail -n 1)"
+    if grep -qE "$NETWORK_ERRORS" "$1"; then
+        echo "$2: registry unreachable: $(grep -oE ".{0,60}($NETWORK_ERRORS).{0,60}" "$1" | tail -n 1)"
+        return 3
+    fi
+    echo "$2 failed: ${line:-$(tail -n 1 "$1")}"
+    return 1
+}
+
 # install_python: the venv with the pinned client; prints why not on failure
 install_python() {
-    [ -n "$PY" ] || { echo "python3 not found (./build.sh deps installs it)"; return 1; }
+    [ -n "$PY" ] || { echo "python3 not found (./build.sh deps installs it)"; return 3; }
     local want
     want="$(stamp_of "$HERE/requirements.txt") $("$PY" -c 'import sys; print(sys.version.split()[0])' 2>/dev/null)"
     if [ -x "$VENV/bin/python" ] && [ "$(cat "$VENV/.stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
     rm -rf "$VENV"
-    "$PY" -m venv "$VENV" >"$LOGS/venv.log" 2>&1 || { echo "python3 -m venv failed (python3-venv missing? ./build.sh deps installs it): $(tail -n 1 "$LOGS/venv.log")"; return 1; }
+    "$PY" -m venv "$VENV" >"$LOGS/venv.log" 2>&1 || { echo "python3 -m venv failed (python3-venv missing? ./build.sh deps installs it): $(tail -n 1 "$LOGS/venv.log")"; return 3; }
     if ! timeout 150 "$VENV/bin/pip" install --disable-pip-version-check --no-input -q --timeout 20 --retries 1 \
         -r "$HERE/requirements.txt" >>"$LOGS/venv.log" 2>&1; then
         rm -rf "$VENV"
-        echo "pip install from PyPI failed (registry unreachable?): $(grep -v '^\s*$' "$LOGS/venv.log" | tail -n 1)"
-        return 1
+        why "$LOGS/venv.log" "pip install from PyPI"
+        return
     fi
     echo "$want" >"$VENV/.stamp"
 }
 
 # install_js: npm ci of the pinned client into target/clients/node; prints why not on failure
 install_js() {
-    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "nodejs/npm not found (./build.sh deps installs them)"; return 1; }
+    command -v node >/dev/null 2>&1 && command -v npm >/dev/null 2>&1 || { echo "nodejs/npm not found (./build.sh deps installs them)"; return 3; }
     local want
     want="$(stamp_of "$HERE/js/package.json" "$HERE/js/package-lock.json") $(node --version)"
     if [ -d "$NODE_DIR/node_modules/@woocommerce/woocommerce-rest-api" ] && [ "$(cat "$NODE_DIR/.stamp" 2>/dev/null)" = "$want" ]; then return 0; fi
@@ -107,8 +122,8 @@ install_js() {
     cp "$HERE/js/package.json" "$HERE/js/package-lock.json" "$NODE_DIR/"
     if ! (cd "$NODE_DIR" && timeout 150 npm ci --no-audit --no-fund --loglevel=error --fetch-retries=1 --fetch-timeout=20000) >"$LOGS/npm.log" 2>&1; then
         rm -rf "$NODE_DIR/node_modules"
-        echo "npm ci from the npm registry failed (registry unreachable?): $(grep -v -e '^\s*$' -e 'complete log of this run' "$LOGS/npm.log" | tail -n 1)"
-        return 1
+        why "$LOGS/npm.log" "npm ci from the npm registry"
+        return
     fi
     echo "$want" >"$NODE_DIR/.stamp"
 }
@@ -161,9 +176,12 @@ for st in "${STACKS[@]}"; do
     start_site "clients-$st" --stack "$st" --engine "$eng" --workers 2 --https &
     SPID[$st]=$!
 done
-PY_OK=1 JS_OK=1
-wait "$py_pid" || PY_OK=0
-wait "$js_pid" || JS_OK=0
+PY_RC=0 JS_RC=0
+wait "$py_pid" || PY_RC=$?
+wait "$js_pid" || JS_RC=$?
+PY_OK=0 JS_OK=0
+if [ "$PY_RC" = 0 ]; then PY_OK=1; fi
+if [ "$JS_RC" = 0 ]; then JS_OK=1; fi
 if [ "$PY_OK" = 1 ]; then ok install "python client: $("$VENV/bin/pip" freeze 2>/dev/null | grep -i '^woocommerce==')"; fi
 if [ "$JS_OK" = 1 ]; then ok install "js client: @woocommerce/woocommerce-rest-api $(node -p 'require(process.argv[1]).version' "$NODE_DIR/node_modules/@woocommerce/woocommerce-rest-api/package.json" 2>/dev/null)"; fi
 
@@ -218,12 +236,17 @@ for st in "${STACKS[@]}"; do
     run_stack "$st" >"$LOGS/stack-$st.log" 2>&1 &
     RPID[$st]=$!
 done
-if [ "$PY_OK" != 1 ]; then
-    for st in "${!RPID[@]}"; do skipped "clients-$st python" "$(cat "$LOGS/install-python.txt")" "$(count_of test_python.py)"; done
-fi
-if [ "$JS_OK" != 1 ]; then
-    for st in "${!RPID[@]}"; do skipped "clients-$st js" "$(cat "$LOGS/install-js.txt")" "$(count_of test_js.js)"; done
-fi
+# a client not installed: its tests on each site skipped (exit 3: not available here) or one failure (install broken)
+not_installed() {
+    local client=$1 rc=$2 why=$3 n=$4 st
+    if [ "$rc" = 3 ]; then
+        for st in "${!RPID[@]}"; do skipped "clients-$st $client" "$why" "$n"; done
+    else
+        notok "install" "$client client: $why"
+    fi
+}
+if [ "$PY_OK" != 1 ]; then not_installed python "$PY_RC" "$(cat "$LOGS/install-python.txt")" "$(count_of test_python.py)"; fi
+if [ "$JS_OK" != 1 ]; then not_installed js "$JS_RC" "$(cat "$LOGS/install-js.txt")" "$(count_of test_js.js)"; fi
 for st in "${STACKS[@]}"; do
     [ -n "${RPID[$st]:-}" ] || continue
     rc=0
