@@ -218,6 +218,48 @@ foreach ( array( 'mulopimfwc_follow_on_chunk_size', 'mulopimfwc_clean_post_cache
 	);
 }
 
+// Option `mulopimfwc_e2e_hide_out_of_stock` = '1': WooCommerce's "Hide out of stock items" on (its term recounts).
+add_filter(
+	'pre_option_woocommerce_hide_out_of_stock_items',
+	static function ( $value ) {
+		return '1' === get_option( 'mulopimfwc_e2e_hide_out_of_stock' ) ? 'yes' : $value;
+	}
+);
+
+/**
+ * The product_cat counts WooCommerce keeps for "Hide out of stock items" (term meta product_count_product_cat) as
+ * stored, then as a full recount (_wc_term_recount()) finds them.
+ *
+ * @return array 'stored' => term id => count, 'recounted' => term id => count.
+ */
+function mulopimfwc_e2e_cat_counts() {
+	$terms = get_terms(
+		array(
+			'taxonomy'   => 'product_cat',
+			'hide_empty' => false,
+		)
+	);
+	$out   = array(
+		'stored'    => array(),
+		'recounted' => array(),
+	);
+	if ( is_wp_error( $terms ) || ! function_exists( '_wc_term_recount' ) ) {
+		return $out;
+	}
+	foreach ( $terms as $t ) {
+		$out['stored'][ (int) $t->term_id ] = (string) get_term_meta( $t->term_id, 'product_count_product_cat', true );
+	}
+	$by_id = array();
+	foreach ( $terms as $t ) {
+		$by_id[ (int) $t->term_id ] = (int) $t->parent;
+	}
+	_wc_term_recount( $by_id, get_taxonomy( 'product_cat' ), false, false );
+	foreach ( $terms as $t ) {
+		$out['recounted'][ (int) $t->term_id ] = (string) get_term_meta( $t->term_id, 'product_count_product_cat', true );
+	}
+	return $out;
+}
+
 $GLOBALS['mulopimfwc_e2e_hooks'] = array();
 function mulopimfwc_e2e_record( array $entry ) {
 	$GLOBALS['mulopimfwc_e2e_hooks'][] = $entry;
@@ -404,6 +446,9 @@ add_action(
 						update_option( (string) $name, $value );
 					}
 				}
+				if ( ! empty( $body['cat_counts'] ) ) {
+					mulopimfwc_e2e_cat_counts(); // Counts right before the sync (a full recount).
+				}
 				delete_option( 'mulopimfwc_e2e_hook_log' );
 				$GLOBALS['mulopimfwc_e2e_hooks'] = array();
 				$set                             = array();
@@ -446,6 +491,8 @@ add_action(
 					'outofstock_real'   => $real,
 					'hooks'             => is_array( $log ) ? $log : array(),
 					'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
+					'query_version'     => get_transient( 'product_query-transient-version' ),
+					'cat_counts'        => empty( $body['cat_counts'] ) ? null : mulopimfwc_e2e_cat_counts(),
 					'pending_lookup'    => function_exists( 'as_get_scheduled_actions' ) ? count( as_get_scheduled_actions( array( 'hook' => 'woocommerce_run_product_attribute_lookup_update_callback', 'status' => 'pending', 'per_page' => 100 ), 'ids' ) ) : null,
 					'ext_cache'         => wp_using_ext_object_cache(),
 				);
