@@ -11,7 +11,7 @@ use ext_php_rs::boxed::ZBox;
 use ext_php_rs::exception::PhpException;
 use ext_php_rs::prelude::*;
 use ext_php_rs::types::{ArrayKey, ZendCallable, ZendHashTable, Zval};
-use ext_php_rs::zend::ce;
+use ext_php_rs::zend::{ce, ExecutorGlobals};
 use serde_json::{Map, Number, Value};
 use std::collections::HashMap;
 use std::panic::{catch_unwind, AssertUnwindSafe};
@@ -186,9 +186,9 @@ fn to_zval(v: &Value) -> Result<Zval, ext_php_rs::error::Error> {
 /// The site's own `sanitize_title()` (WordPress, with its locale and its plugins' filters),
 /// called from the engine once for each distinct `location_slug` of a request, before anything
 /// is locked. An exception it throws, or an answer that is not a string, fails the request as a
-/// whole (`Mulopimfwc\BulkSyncException`, 500, nothing written; a thrown exception becomes its
-/// `getPrevious()`); `null`/`false` count as empty (the slug names no location), as PHP's
-/// `(string)` reads them.
+/// whole (`Mulopimfwc\BulkSyncException`, 500, nothing written; the message names the thrown
+/// exception's class and message, and the thrown exception is cleared); `null`/`false` count as
+/// empty (the slug names no location), as PHP's `(string)` reads them.
 ///
 /// Outside WordPress (no `sanitize_title()` function) a request that names a location by
 /// `location_slug` fails the same way, saying so: the extension does not guess how the site
@@ -208,11 +208,21 @@ impl SlugSanitizer for SiteSlugs {
         let quote = |s: &str| s.chars().take(QUOTE_CHARS).collect::<String>();
         let mut out = Vec::with_capacity(raw.len());
         for r in raw {
-            let z = f.try_call(vec![r]).map_err(|e| {
-                format!(
+            let z = f.try_call(vec![r]).map_err(|e| match ExecutorGlobals::take_exception() {
+                Some(thrown) => format!(
+                    "sanitize_title() threw {}: {} (location_slug \"{}\"); nothing was written.",
+                    thrown.get_class_name().unwrap_or_default(),
+                    thrown
+                        .try_call_method("getMessage", vec![])
+                        .ok()
+                        .and_then(|m| m.string())
+                        .unwrap_or_default(),
+                    quote(r)
+                ),
+                None => format!(
                     "sanitize_title() failed for location_slug \"{}\" ({e}); nothing was written.",
                     quote(r)
-                )
+                ),
             })?;
             let z = z.dereference();
             let text = if let Some(s) = z.zend_str() {

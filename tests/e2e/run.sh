@@ -146,6 +146,11 @@ if [ "$have_native" = 1 ]; then
     bash "$REPO/tests/e2e/wc-run.sh" >"$LOGS/wc-run.log" 2>&1 || rc=$?
     cat "$LOGS/wc-run.log"
     collect wc "$LOGS/wc-run.log" tests/e2e/wc-run.sh "$rc" 'wc '
+    say "location slugs as the site resolves them: en_US, de_DE, a transliteration filter (tests/e2e/slug-run.sh)"
+    rc=0
+    bash "$REPO/tests/e2e/slug-run.sh" >"$LOGS/slug-run.log" 2>&1 || rc=$?
+    cat "$LOGS/slug-run.log"
+    collect slug "$LOGS/slug-run.log" tests/e2e/slug-run.sh "$rc" 'slug '
 
 fi
 
