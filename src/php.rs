@@ -208,8 +208,10 @@ impl SlugSanitizer for SiteSlugs {
         let quote = |s: &str| s.chars().take(QUOTE_CHARS).collect::<String>();
         let mut out = Vec::with_capacity(raw.len());
         for r in raw {
-            let z = f.try_call(vec![r]).map_err(|e| match ExecutorGlobals::take_exception() {
-                Some(thrown) => format!(
+            let z = f
+                .try_call(vec![r])
+                .map_err(|e| match ExecutorGlobals::take_exception() {
+                    Some(thrown) => format!(
                     "sanitize_title() threw {}: {} (location_slug \"{}\"); nothing was written.",
                     thrown.get_class_name().unwrap_or_default(),
                     thrown
@@ -219,11 +221,11 @@ impl SlugSanitizer for SiteSlugs {
                         .unwrap_or_default(),
                     quote(r)
                 ),
-                None => format!(
+                    None => format!(
                     "sanitize_title() failed for location_slug \"{}\" ({e}); nothing was written.",
                     quote(r)
                 ),
-            })?;
+                })?;
             let z = z.dereference();
             let text = if let Some(s) = z.zend_str() {
                 std::str::from_utf8(s.as_bytes()).map(str::to_string).ok()

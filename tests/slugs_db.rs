@@ -61,9 +61,18 @@ fn one_call_with_the_distinct_slugs_and_its_answers_decide() {
         ]
     );
     let p = &store.products;
-    assert_eq!(db.meta(p[0], &format!("_location_stock_{loc0}")), vec!["11"]);
-    assert_eq!(db.meta(p[1], &format!("_location_stock_{loc0}")), vec!["12"]);
-    assert_eq!(db.meta(p[2], &format!("_location_stock_{loc1}")), vec!["13"]);
+    assert_eq!(
+        db.meta(p[0], &format!("_location_stock_{loc0}")),
+        vec!["11"]
+    );
+    assert_eq!(
+        db.meta(p[1], &format!("_location_stock_{loc0}")),
+        vec!["12"]
+    );
+    assert_eq!(
+        db.meta(p[2], &format!("_location_stock_{loc1}")),
+        vec!["13"]
+    );
     assert!(db.meta(p[3], &format!("_location_stock_{loc0}")).is_empty());
     assert!(db.meta(p[3], &format!("_location_stock_{loc1}")).is_empty());
 
@@ -120,7 +129,11 @@ fn many_items_and_many_distinct_slugs_stay_cheap() {
     let items: Vec<Value> = (0..100_000)
         .map(|i| {
             let (_, slug) = &store.locations[i % 3];
-            let slug = if i % 2 == 0 { slug.to_uppercase() } else { slug.clone() };
+            let slug = if i % 2 == 0 {
+                slug.to_uppercase()
+            } else {
+                slug.clone()
+            };
             json!({"sku": store.skus[i % store.skus.len()], "location_slug": slug, "stock": 1})
         })
         .collect();
@@ -135,7 +148,10 @@ fn many_items_and_many_distinct_slugs_stay_cheap() {
     let few = t0.elapsed();
     assert_eq!(out["results"]["success"], json!(100_000));
     assert_eq!((slugs.calls.get(), slugs.asked.borrow().len()), (1, 6));
-    eprintln!("100,000 items, 6 distinct slugs: {few:?} (resolve {} ms)", resolve_ms(&out));
+    eprintln!(
+        "100,000 items, 6 distinct slugs: {few:?} (resolve {} ms)",
+        resolve_ms(&out)
+    );
 
     // 10,000 distinct slugs: every tenth names a location, the rest nothing.
     let items: Vec<Value> = (0..10_000)
