@@ -18,47 +18,19 @@ namespace Mulopimfwc\E2E;
 
 use Mulopimfwc\Tests\ContractStore;
 
-error_reporting(E_ALL);
-set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
-    throw new \ErrorException($msg, 0, $no, $file, $line);
-});
+require __DIR__ . '/lib/TestRun.php';
 
+[$env, $opt] = driver_start($argv, 'php tests/e2e/http-tests.php target/e2e/NAME/env [--group G,...] [--filter S]', [
+    'group' => 'basic,auth,errors,cache,contract,logs',
+    'verbose' => false,
+]);
 $repo = dirname(__DIR__, 2);
-require $repo . '/tests/e2e/lib/TestRun.php';
-require $repo . '/tests/php/lib/ContractStore.php';
-
-$args = array_slice($argv, 1);
-$envFile = null;
-$groups = ['basic', 'auth', 'errors', 'cache', 'contract', 'logs'];
-$filter = null;
-$verbose = false;
-for ($i = 0; $i < count($args); $i++) {
-    $a = $args[$i];
-    if ($a === '--group') {
-        $groups = explode(',', $args[++$i]);
-    } elseif (str_starts_with($a, '--group=')) {
-        $groups = explode(',', substr($a, 8));
-    } elseif ($a === '--filter') {
-        $filter = $args[++$i];
-    } elseif ($a === '--verbose') {
-        $verbose = true;
-    } else {
-        $envFile = $a;
-    }
-}
-if ($envFile === null) {
-    fwrite(STDERR, "usage: php tests/e2e/http-tests.php target/e2e/NAME/env [--group G,...] [--filter S]\n");
-    exit(2);
-}
-$env = read_env_file($envFile);
+$groups = explode(',', $opt['group']);
+$filter = $opt['filter'];
 $engine = $env['E2E_ENGINE'];
 $run = new TestRun('http-' . $engine, false);
 
-$store = new ContractStore(
-    ['host' => 'localhost', 'port' => 0, 'socket' => $env['E2E_DB_SOCKET'], 'user' => $env['E2E_DB_USER'], 'password' => $env['E2E_DB_PASSWORD']],
-    $repo . '/tests/sql/schema.sql',
-    $repo . '/tests/contract/fixtures'
-);
+$store = contract_store($env);
 $db = $env['E2E_DB_NAME'];
 $conn = $store->connect($db);
 $http = new Http($env['E2E_URL']);
@@ -565,22 +537,7 @@ if ($want('contract')) {
 
 // ------------------------------------------------------------------------------------------------ logs
 if ($want('logs')) {
-    $run->test('no PHP error, warning or notice from the plugin in the site\'s logs', function () use ($env) {
-        $f = [];
-        foreach (['debug.log', 'php-error.log', 'php-fpm.log'] as $log) {
-            $file = $env['E2E_SITE_DIR'] . '/' . $log;
-            if (!is_file($file)) {
-                continue;
-            }
-            foreach (file($file) ?: [] as $line) {
-                if (preg_match('/PHP (Fatal|Parse|Warning|Notice|Deprecated|Recoverable)|Uncaught|Rust panic/i', $line)
-                    && preg_match('/mulopimfwc|mu-plugins|Rust panic/i', $line)) {
-                    $f[] = "$log: " . trim($line);
-                }
-            }
-        }
-        return $f;
-    });
+    $run->test('no PHP error, warning or notice from the plugin in the site\'s logs', fn () => plugin_log_errors($env));
 }
 
 $restoreSite();

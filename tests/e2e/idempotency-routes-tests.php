@@ -16,39 +16,12 @@ declare(strict_types=1);
 
 namespace Mulopimfwc\E2E;
 
-use Mulopimfwc\Tests\ContractStore;
+require __DIR__ . '/lib/TestRun.php';
 
-error_reporting(E_ALL);
-set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
-    throw new \ErrorException($msg, 0, $no, $file, $line);
-});
-
-$repo = dirname(__DIR__, 2);
-require $repo . '/tests/e2e/lib/TestRun.php';
-require $repo . '/tests/php/lib/ContractStore.php';
-
-$args = array_slice($argv, 1);
-$envFile = null;
-$filter = null;
-for ($i = 0; $i < count($args); $i++) {
-    if ($args[$i] === '--filter') {
-        $filter = $args[++$i];
-    } else {
-        $envFile = $args[$i];
-    }
-}
-if ($envFile === null) {
-    fwrite(STDERR, "usage: php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter S]\n");
-    exit(2);
-}
-$env = read_env_file($envFile);
+[$env, $opt] = driver_start($argv, 'php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter S]');
 $engine = $env['E2E_ENGINE'];
-$run = new TestRun('routes-' . $engine, false);
-$store = new ContractStore(
-    ['host' => 'localhost', 'port' => 0, 'socket' => $env['E2E_DB_SOCKET'], 'user' => $env['E2E_DB_USER'], 'password' => $env['E2E_DB_PASSWORD']],
-    $repo . '/tests/sql/schema.sql',
-    $repo . '/tests/contract/fixtures'
-);
+$run = new TestRun('routes-' . $engine, false, 12, $opt['filter']);
+$store = contract_store($env);
 $db = $env['E2E_DB_NAME'];
 $conn = $store->connect($db);
 $http = new Http($env['E2E_URL']);
@@ -105,12 +78,7 @@ $expect = static function (array $r, int $status, ?string $code = null) use ($sh
     }
     return $f;
 };
-$test = static function (string $name, callable $fn) use ($run, $filter): void {
-    if ($filter !== null && !str_contains($name, $filter)) {
-        return;
-    }
-    $run->test($name, $fn);
-};
+$test = $run->test(...);
 $adjustBody = '{"items":[{"sku":"PROD-001","location_slug":"warehouse","stock_adjust":5}]}';
 $WH = '_location_stock_';
 

@@ -19,45 +19,18 @@ declare(strict_types=1);
 
 namespace Mulopimfwc\E2E;
 
-error_reporting(E_ALL);
-set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
-    throw new \ErrorException($msg, 0, $no, $file, $line);
-});
+require __DIR__ . '/lib/TestRun.php';
 
+[$env, $opt] = driver_start($argv, 'php tests/e2e/wc-tests.php target/e2e/NAME/env [--filter SUBSTRING]');
 $repo = dirname(__DIR__, 2);
-require $repo . '/tests/e2e/lib/TestRun.php';
-
-$args = array_slice($argv, 1);
-$envFile = null;
-$filter = null;
-for ($i = 0; $i < count($args); $i++) {
-    if ($args[$i] === '--filter') {
-        $filter = $args[++$i];
-    } elseif (str_starts_with($args[$i], '--filter=')) {
-        $filter = substr($args[$i], 9);
-    } else {
-        $envFile = $args[$i];
-    }
-}
-if ($envFile === null) {
-    fwrite(STDERR, "usage: php tests/e2e/wc-tests.php target/e2e/NAME/env [--filter SUBSTRING]\n");
-    exit(2);
-}
-$env = read_env_file($envFile);
 $stack = $env['E2E_STACK'] ?? 'wc79';
 $siteEngine = $env['E2E_ENGINE'] ?? 'native';
 $redis = ($env['E2E_REDIS_SOCKET'] ?? '') !== '';
 $productCache = ($env['E2E_PRODUCT_CACHE'] ?? '0') === '1';
 $suite = "wc-$stack-$siteEngine" . ($redis ? '-redis' : '') . ($productCache ? '-pc' : '');
-$run = new TestRun($suite);
+$run = new TestRun($suite, false, 12, $opt['filter']);
 $http = new Http($env['E2E_URL']);
-
-$test = static function (string $name, callable $fn) use ($run, $filter): void {
-    if ($filter !== null && !str_contains($name, $filter)) {
-        return;
-    }
-    $run->test($name, $fn);
-};
+$test = $run->test(...);
 
 if ($stack === 'nowc') {
     $run->skip('WooCommerce store', 'site has no WooCommerce (stack nowc)');
@@ -483,21 +456,6 @@ foreach ($passes as $engine) {
 }
 
 // ------------------------------------------------------------------------------------------------ logs
-$test('no PHP error, warning or notice from the plugin in the site\'s logs', function () use ($env) {
-    $f = [];
-    foreach (['debug.log', 'php-error.log', 'php-fpm.log'] as $log) {
-        $file = $env['E2E_SITE_DIR'] . '/' . $log;
-        if (!is_file($file)) {
-            continue;
-        }
-        foreach (file($file) ?: [] as $line) {
-            if (preg_match('/PHP (Fatal|Parse|Warning|Notice|Deprecated|Recoverable)|Uncaught|Rust panic/i', $line)
-                && preg_match('/mulopimfwc|mu-plugins|Rust panic/i', $line)) {
-                $f[] = "$log: " . trim($line);
-            }
-        }
-    }
-    return array_slice($f, 0, 20);
-});
+$test('no PHP error, warning or notice from the plugin in the site\'s logs', fn () => plugin_log_errors($env));
 
 exit($run->finish());

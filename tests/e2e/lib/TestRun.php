@@ -1,80 +1,68 @@
 <?php
 /**
- * A tiny test runner for the e2e drivers: one line per test (`ok`, `FAIL`, `skip`), details under a failure,
- * and a final machine-readable line `E2E-COUNTS <suite> passed=N failed=M skipped=K` that tests/e2e/run.sh sums.
+ * What the e2e drivers (tests/e2e/*-tests.php) share: the runner of tests/lib/php/TestRun.php under the drivers'
+ * namespace (TestRun, SkipTest, read_env_file; warnings and notices thrown), HTTP with keep-alive, the contract
+ * store on a site's database.
  */
 
 declare(strict_types=1);
 
 namespace Mulopimfwc\E2E;
 
-final class SkipTest extends \Exception
+use Mulopimfwc\Tests\ContractStore;
+
+require_once dirname(__DIR__, 2) . '/lib/php/TestRun.php';
+
+class_alias(\Mulopimfwc\Tests\TestRun::class, TestRun::class);
+class_alias(\Mulopimfwc\Tests\SkipTest::class, SkipTest::class);
+\Mulopimfwc\Tests\strict_errors();
+
+/** Reads a site's env file (tests/lib/php/TestRun.php). */
+function read_env_file(string $file): array
 {
+    return \Mulopimfwc\Tests\read_env_file($file);
 }
 
-final class TestRun
+/**
+ * A driver's command line (tests/lib/php/TestRun.php's driver_args()) and its site's env.
+ *
+ * @return array{0: array<string,string>, 1: array<string,mixed>} [env, options]
+ */
+function driver_start(array $argv, string $usage, array $options = []): array
 {
-    public int $passed = 0;
-    public int $failed = 0;
-    public int $skipped = 0;
-    /** @var list<string> */
-    public array $failures = [];
+    [$envFile, $opt] = \Mulopimfwc\Tests\driver_args($argv, $usage, $options);
+    return [read_env_file($envFile), $opt];
+}
 
-    public function __construct(private string $suite, private bool $quietPasses = false)
-    {
-    }
-
-    /**
-     * Runs one test. $fn returns a list of failure strings (empty: pass), or throws (failure), or throws
-     * SkipTest (skipped, with its message as the reason).
-     */
-    public function test(string $name, callable $fn): bool
-    {
-        $t0 = microtime(true);
-        try {
-            $f = $fn();
-            $f = is_array($f) ? $f : [];
-        } catch (SkipTest $e) {
-            $this->skip($name, $e->getMessage());
-            return true;
-        } catch (\Throwable $e) {
-            $f = [get_class($e) . ': ' . $e->getMessage() . ' at ' . basename($e->getFile()) . ':' . $e->getLine()];
+/** The lines of the site's logs where PHP complains about the plugin or the mu-plugins, or Rust panicked. */
+function plugin_log_errors(array $env): array
+{
+    $f = [];
+    foreach (['debug.log', 'php-error.log', 'php-fpm.log'] as $log) {
+        $file = $env['E2E_SITE_DIR'] . '/' . $log;
+        if (!is_file($file)) {
+            continue;
         }
-        $ms = (int) round((microtime(true) - $t0) * 1000);
-        if ($f === []) {
-            $this->passed++;
-            if (!$this->quietPasses) {
-                printf("ok    [%s] %s (%d ms)\n", $this->suite, $name, $ms);
+        foreach (file($file) ?: [] as $line) {
+            if (preg_match('/PHP (Fatal|Parse|Warning|Notice|Deprecated|Recoverable)|Uncaught|Rust panic/i', $line)
+                && preg_match('/mulopimfwc|mu-plugins|Rust panic/i', $line)) {
+                $f[] = "$log: " . trim($line);
             }
-            return true;
         }
-        $this->failed++;
-        $this->failures[] = $name;
-        printf("FAIL  [%s] %s (%d ms)\n", $this->suite, $name, $ms);
-        foreach (array_slice($f, 0, 12) as $line) {
-            echo '      - ', str_replace("\n", "\n        ", (string) $line), "\n";
-        }
-        if (count($f) > 12) {
-            echo '      - ... ', count($f) - 12, " more\n";
-        }
-        return false;
     }
+    return $f;
+}
 
-    public function skip(string $name, string $reason): void
-    {
-        $this->skipped++;
-        printf("skip  [%s] %s: %s\n", $this->suite, $name, $reason);
-    }
-
-    public function finish(): int
-    {
-        printf("[%s] %d passed, %d failed, %d skipped\n", $this->suite, $this->passed, $this->failed, $this->skipped);
-        if ($this->failures) {
-            printf("[%s] failed: %s\n", $this->suite, implode('; ', array_slice($this->failures, 0, 30)));
-        }
-        printf("E2E-COUNTS %s passed=%d failed=%d skipped=%d\n", $this->suite, $this->passed, $this->failed, $this->skipped);
-        return $this->failed ? 1 : 0;
-    }
+/** The contract store (tests/php/lib/ContractStore.php) on the site's database, as its own user. */
+function contract_store(array $env): ContractStore
+{
+    $repo = dirname(__DIR__, 3);
+    require_once $repo . '/tests/php/lib/ContractStore.php';
+    return new ContractStore(
+        ['host' => 'localhost', 'port' => 0, 'socket' => $env['E2E_DB_SOCKET'], 'user' => $env['E2E_DB_USER'], 'password' => $env['E2E_DB_PASSWORD']],
+        $repo . '/tests/sql/schema.sql',
+        $repo . '/tests/contract/fixtures'
+    );
 }
 
 /** HTTP over the curl extension, one handle per client (keep-alive). */
@@ -132,24 +120,4 @@ final class Http
         $json = json_decode((string) $out, true, 512, JSON_BIGINT_AS_STRING);
         return ['status' => $status, 'headers' => $respHeaders, 'body' => (string) $out, 'json' => $json];
     }
-}
-
-/** Reads an env file of `export K=V` lines (as site.sh writes them, %q-quoted) through bash. */
-function read_env_file(string $file): array
-{
-    if (!is_file($file)) {
-        throw new \RuntimeException("env file not found: $file");
-    }
-    $out = shell_exec('bash -c ' . escapeshellarg('set -a; . ' . escapeshellarg($file) . '; env -0'));
-    $env = [];
-    foreach (explode("\0", (string) $out) as $kv) {
-        if (str_starts_with($kv, 'E2E_')) {
-            [$k, $v] = explode('=', $kv, 2);
-            $env[$k] = $v;
-        }
-    }
-    if (!isset($env['E2E_URL'])) {
-        throw new \RuntimeException("$file holds no E2E_URL");
-    }
-    return $env;
 }
