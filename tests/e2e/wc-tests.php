@@ -307,6 +307,22 @@ foreach ($passes as $engine) {
             $left = array_keys(array_filter($state['transients']));
             return $left ? ['still set: ' . implode(', ', $left)] : [];
         });
+        $test("$tag $label: \$product->get_meta() of the location meta (WooCommerce's object meta cache) equals the rows", function () use ($state, $ids) {
+            $f = [];
+            $checked = 0;
+            foreach ($ids as $key => $id) {
+                $p = $state['products'][$id] ?? $state['products'][(string) $id] ?? null;
+                if (!is_array($p) || !array_key_exists('db_location_meta', $p)) {
+                    $f[] = "$key: no state";
+                } elseif ($p['db_location_meta']) {
+                    $checked++;
+                    if ($p['wc_location_meta'] !== $p['db_location_meta']) {
+                        $f[] = "$key: get_meta() " . json_encode($p['wc_location_meta']) . ' but rows ' . json_encode($p['db_location_meta']);
+                    }
+                }
+            }
+            return $checked ? $f : array_merge($f, ['no product has location meta rows (the test would prove nothing)']);
+        });
         $stockHooks = array_intersect_key($hooks, array_flip(['woocommerce_product_set_stock', 'woocommerce_variation_set_stock', 'woocommerce_product_set_stock_status', 'woocommerce_variation_set_stock_status']));
         $test("$tag $label: WooCommerce's stock actions fired with product objects holding the new values", fn () => $checkHooks($state, $ids, $expect, $stockHooks));
         $saveHooks = array_intersect_key($hooks, array_flip(['woocommerce_updated_product_stock', 'woocommerce_update_product', 'woocommerce_update_product_variation']));
@@ -452,7 +468,44 @@ foreach ($passes as $engine) {
         }
         return $f;
     });
-    $api('POST', '/mulopimfwc-e2e/v1/wc-prime', ['ids' => [], 'options' => ['mulopimfwc_e2e_record_hooks' => null, 'mulopimfwc_e2e_chunk' => null]]);
+
+    // E: nobody but WooCommerce itself listens (no hook recorded, no meta listener): the follow-ons may then fire
+    // the stock actions without loading product objects (WooCommerce 7.9's core listeners never read them); what
+    // WooCommerce reports, its category counts under "Hide out of stock items" and its product query cache
+    // version must follow all the same.
+    foreach ([['to zero', 0, 0, 'outofstock'], ['back above zero', 5, 2, 'instock']] as [$label, $s1, $v3s, $status]) {
+        $test("$tag nobody listening, $label: what WooCommerce reports, category counts (hide out of stock), query cache version", function () use ($api, $ids, $allIds, $item, $force, $engine, $checkProducts, $transientsFor, $s1, $v3s, $status) {
+            $transients = $transientsFor(['S1', 'V3']) + ['product_query-transient-version' => '1'];
+            $api('POST', '/mulopimfwc-e2e/v1/wc-prime', ['ids' => $allIds, 'transients' => $transients, 'cat_counts' => true,
+                'options' => ['mulopimfwc_e2e_record_hooks' => null, 'mulopimfwc_e2e_chunk' => null, 'mulopimfwc_e2e_hide_out_of_stock' => '1']]);
+            $r = $api('POST', '/mulopimfwc/v1/inventory/bulk-sync', ['items' => [$item('S1', $s1), $item('V3-S', $v3s)]], $force);
+            $f = [];
+            if (($r['results']['success'] ?? 0) !== 2 || ($r['engine'] ?? null) !== $engine) {
+                $f[] = 'sync: ' . json_encode($r);
+            }
+            $state = $api('POST', '/mulopimfwc-e2e/v1/wc-state', ['ids' => $allIds, 'transients' => array_keys($transients), 'cat_counts' => true]);
+            $expect = ['S1' => [$s1, $status], 'V3-S' => [$v3s, $status], 'V3' => [null, $status]];
+            $f = array_merge($f, $checkProducts($state, $ids, $expect, ['product', 'lookup', 'term', 'attr']));
+            $left = array_keys(array_filter($state['transients'], static fn ($v, $k) => $v && $k !== 'product_query-transient-version', ARRAY_FILTER_USE_BOTH));
+            if ($left) {
+                $f[] = 'transients still set: ' . implode(', ', $left);
+            }
+            if (($state['query_version'] ?? '1') === '1' || ($state['query_version'] ?? false) === false) {
+                $f[] = 'product_query transient version not renewed: ' . json_encode($state['query_version'] ?? null);
+            }
+            $counts = $state['cat_counts'] ?? null;
+            if (!is_array($counts) || !$counts['stored']) {
+                $f[] = 'no product_cat counts: ' . json_encode($counts);
+            } elseif ($counts['stored'] !== $counts['recounted']) {
+                $f[] = 'product_cat counts left by the sync ' . json_encode($counts['stored']) . ', a full recount gives ' . json_encode($counts['recounted']);
+            }
+            if ($state['hooks']) {
+                $f[] = 'hooks were recorded (the test would not be about nobody listening): ' . count($state['hooks']);
+            }
+            return $f;
+        });
+    }
+    $api('POST', '/mulopimfwc-e2e/v1/wc-prime', ['ids' => [], 'options' => ['mulopimfwc_e2e_record_hooks' => null, 'mulopimfwc_e2e_chunk' => null, 'mulopimfwc_e2e_hide_out_of_stock' => null]]);
 }
 
 // ------------------------------------------------------------------------------------------------ logs
