@@ -31,41 +31,22 @@ if ( '' === $envf || ! is_file( $envf ) ) {
 	fwrite( STDERR, "usage: php statements-tests.php ENV_FILE [--sizes=10,5000] [--engines=native,php] [--report]\n" );
 	exit( 2 );
 }
-$env = array();
-foreach ( file( $envf, FILE_IGNORE_NEW_LINES ) as $line ) {
-	if ( preg_match( '/^export ([A-Z0-9_]+)=(.*)$/', $line, $m ) ) {
-		$v = $m[2];
-		if ( strlen( $v ) >= 2 && "'" === $v[0] ) {
-			$v = substr( $v, 1, -1 );
-		}
-		$env[ $m[1] ] = stripcslashes( $v );
-	}
-}
+require dirname( __DIR__, 2 ) . '/tests/lib/php/TestRun.php';
+$env     = \Mulopimfwc\Tests\read_env_file( $envf );
 $sizes   = array_map( 'intval', explode( ',', $opts['sizes'] ?? '10,5000' ) );
 $engines = explode( ',', $opts['engines'] ?? 'native,php' );
 $report  = isset( $opts['report'] );
 $name    = $env['E2E_NAME'];
-$passed  = 0;
-$failed  = 0;
-$skipped = 0;
+$run     = new \Mulopimfwc\Tests\TestRun( 'statements' );
 
 function st_ok( $name, $msg ) {
-	global $passed;
-	++$passed;
-	printf( "ok    [%s] %s\n", $name, $msg );
+	$GLOBALS['run']->record( "$name: $msg", array() );
 }
 function st_fail( $name, $msg, $detail = '' ) {
-	global $failed;
-	++$failed;
-	printf( "FAIL  [%s] %s\n", $name, $msg );
-	if ( '' !== $detail ) {
-		echo preg_replace( '/^/m', '      ', rtrim( substr( $detail, 0, 3000 ) ) ), "\n";
-	}
+	$GLOBALS['run']->record( "$name: $msg", '' !== $detail ? array( rtrim( substr( $detail, 0, 3000 ) ) ) : array( '(no detail)' ) );
 }
 function st_end() {
-	global $passed, $failed, $skipped;
-	printf( "E2E-COUNTS statements passed=%d failed=%d skipped=%d\n", $passed, $failed, $skipped );
-	exit( $failed ? 1 : 0 );
+	exit( $GLOBALS['run']->finish() );
 }
 
 $db = new mysqli( 'localhost', 'root', '', $env['E2E_DB_NAME'], 0, $env['E2E_DB_SOCKET'] );
