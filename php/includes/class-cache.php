@@ -348,19 +348,22 @@ class Mulopimfwc_Bulk_Sync_Cache {
 				// WooCommerce's transients: the shop-wide ones (those of wc_delete_product_transients() and the
 				// equivalents of the listeners guarded), and the products' own, with one lookup and one delete.
 				$shop = array_merge( self::SHOP_TRANSIENTS, $guards['transients'] );
+				// The `product` transient version (WC_Cache_Helper::get_transient_version( 'product', true ) on every
+				// product save) and the layered nav counts of every attribute taxonomy (its clear_caches(), through
+				// invalidate_attribute_count(): one delete_transient() each at shutdown) go with them: a version
+				// deleted is a new version at its next read, as one set to the time is.
+				$shop[] = 'product-transient-version';
+				if ( function_exists( 'wc_get_attribute_taxonomy_names' ) ) {
+					foreach ( (array) wc_get_attribute_taxonomy_names() as $taxonomy ) {
+						$shop[] = 'wc_layered_nav_counts_' . $taxonomy;
+					}
+				}
 				if ( $will_status && 'yes' === get_option( 'woocommerce_hide_out_of_stock_items' ) ) {
 					// The term recount after a stock status change (wc_recount_after_stock_change(), through
 					// _wc_term_recount()) deletes it: deleted here with the others, so that the recount finds it gone.
 					$shop[] = 'wc_term_counts';
 				}
-				self::delete_transients( $shop, array_keys( $queue ) );
-				if ( method_exists( 'WC_Cache_Helper', 'get_transient_version' ) ) {
-					WC_Cache_Helper::get_transient_version( 'product', true );
-				}
-				// The layered nav counts (WooCommerce's clear_caches() on every product save).
-				if ( method_exists( 'WC_Cache_Helper', 'invalidate_attribute_count' ) && function_exists( 'wc_get_attribute_taxonomy_names' ) ) {
-					WC_Cache_Helper::invalidate_attribute_count( wc_get_attribute_taxonomy_names() );
-				}
+				self::delete_transients( array_values( array_unique( $shop ) ), array_keys( $queue ) );
 			}
 			$pending = $queue;
 			$done    = array();
@@ -743,8 +746,9 @@ class Mulopimfwc_Bulk_Sync_Cache {
 	 * - Automattic\WooCommerce\Blocks\BlockTypesController::delete_product_transients() on
 	 *   woocommerce_delete_product_transients (10.5): deletes the transient wc_blocks_has_downloadable_product: the
 	 *   same;
-	 * - WC_Post_Data::delete_product_query_transients() on woocommerce_product_set_stock_status (7.9, 10.5): bumps
-	 *   the `product_query` transient version (a timestamp) and ignores its arguments: run once (the first time);
+	 * - WC_Post_Data::delete_product_query_transients() on woocommerce_product_set_stock_status (7.9, 10.5): sets
+	 *   the `product_query` transient version to the time, whatever the product: that transient is deleted once
+	 *   here with the others (the next read of the version makes a new one);
 	 * - Automattic\WooCommerce\Internal\ProductFilters\CacheController::invalidate_filter_data_cache() on
 	 *   woocommerce_delete_product_transients (10.5): bumps a transient version and invalidates a cache group, no
 	 *   argument: run once;
@@ -767,7 +771,7 @@ class Mulopimfwc_Bulk_Sync_Cache {
 			array( 'woocommerce_update_product', 'Automattic\\WooCommerce\\Admin\\ReportsSync', 'clear_stock_count_cache', 'skip' ),
 			array( 'woocommerce_update_product', 'WC_Brands', 'invalidate_wc_layered_nav_counts_cache', 'skip' ),
 			array( 'woocommerce_delete_product_transients', 'Automattic\\WooCommerce\\Blocks\\BlockTypesController', 'delete_product_transients', 'skip' ),
-			array( 'woocommerce_product_set_stock_status', 'WC_Post_Data', 'delete_product_query_transients', 'once' ),
+			array( 'woocommerce_product_set_stock_status', 'WC_Post_Data', 'delete_product_query_transients', 'skip' ),
 			array( 'woocommerce_delete_product_transients', 'Automattic\\WooCommerce\\Internal\\ProductFilters\\CacheController', 'invalidate_filter_data_cache', 'once' ),
 			array( 'woocommerce_update_product', '', 'wc_maybe_schedule_product_sale_events', 'sales' ),
 			array( 'woocommerce_product_set_stock_status', '', 'wc_recount_after_stock_change', 'recount' ),
@@ -809,6 +813,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 							foreach ( array_keys( (array) $statuses ) as $status ) {
 								$out['transients'][] = 'wc_admin_stock_count_' . $status;
 							}
+						} elseif ( 'delete_product_query_transients' === $method ) {
+							$out['transients'][] = 'product_query-transient-version';
 						} elseif ( 'invalidate_wc_layered_nav_counts_cache' === $method ) {
 							$out['transients'][] = 'wc_layered_nav_counts_' . sanitize_title( 'product_brand' );
 						} else {
@@ -1251,7 +1257,8 @@ class Mulopimfwc_Bulk_Sync_Cache {
 		}
 		$term = get_term_by( 'slug', 'outofstock', 'product_visibility' );
 		if ( $term && ! is_wp_error( $term ) ) {
-			clean_term_cache( (int) $term->term_id, 'product_visibility' );
+			// Only the term's count changed: not the taxonomy's hierarchy or term list (no clean_taxonomy_cache()).
+			clean_term_cache( (int) $term->term_id, 'product_visibility', false );
 		}
 	}
 

@@ -265,7 +265,8 @@ foreach ($passes as $engine) {
     $allIds = array_values($ids);
     $item = static fn (string $key, int $stock) => ['sku' => "$prefix-$key", 'location_slug' => $loc, 'stock' => $stock];
     $transientsFor = static function (array $keys) use ($ids): array {
-        $t = ['wc_outofstock_count' => 7, 'wc_low_stock_count' => 7, 'wc_products_onsale' => [1], 'wc_featured_products' => [1]];
+        $t = ['wc_outofstock_count' => 7, 'wc_low_stock_count' => 7, 'wc_products_onsale' => [1], 'wc_featured_products' => [1],
+              'wc_layered_nav_counts_pa_size' => ['stale'], 'wc_layered_nav_counts_pa_color' => ['stale']];
         foreach ($keys as $k) {
             foreach (['wc_product_children_', 'wc_var_prices_', 'wc_related_', 'wc_child_has_weight_', 'wc_child_has_dimensions_'] as $pfx) {
                 $t[$pfx . $ids[$k]] = ['stale'];

@@ -491,7 +491,7 @@ add_action(
 					'outofstock_real'   => $real,
 					'hooks'             => is_array( $log ) ? $log : array(),
 					'dashboard_version' => (int) get_option( 'mulopimfwc_dashboard_cache_version', 0 ),
-					'query_version'     => get_transient( 'product_query-transient-version' ),
+					'query_version'     => class_exists( 'WC_Cache_Helper' ) ? WC_Cache_Helper::get_transient_version( 'product_query' ) : null,
 					'cat_counts'        => empty( $body['cat_counts'] ) ? null : mulopimfwc_e2e_cat_counts(),
 					'pending_lookup'    => function_exists( 'as_get_scheduled_actions' ) ? count( as_get_scheduled_actions( array( 'hook' => 'woocommerce_run_product_attribute_lookup_update_callback', 'status' => 'pending', 'per_page' => 100 ), 'ids' ) ) : null,
 					'ext_cache'         => wp_using_ext_object_cache(),
