@@ -102,13 +102,24 @@ abstract class CliTestCase extends TestCase {
 			fwrite( $pipes[0], $stdin );
 		}
 		fclose( $pipes[0] );
+		list( $exit, $out, $err ) = self::ended( $proc, $pipes );
+		return array( 'exit' => $exit, 'stdout' => $out, 'stderr' => $err );
+	}
+
+	/**
+	 * Reads a process's stdout and stderr pipes to their end, waits for it; WordPress's caches flushed (the process
+	 * may have changed rows this one has cached).
+	 *
+	 * @return array{0:int,1:string,2:string} exit status, stdout, stderr
+	 */
+	private static function ended( $proc, array $pipes ): array {
 		$out = stream_get_contents( $pipes[1] );
 		$err = stream_get_contents( $pipes[2] );
 		fclose( $pipes[1] );
 		fclose( $pipes[2] );
 		$exit = proc_close( $proc );
 		wp_cache_flush();
-		return array( 'exit' => $exit, 'stdout' => (string) $out, 'stderr' => (string) $err );
+		return array( $exit, (string) $out, (string) $err );
 	}
 
 	/** `wp mulopimfwc bulk-sync ARGS...`. */
@@ -134,15 +145,10 @@ abstract class CliTestCase extends TestCase {
 			sys_get_temp_dir(),
 			self::wpEnv( array( 'COLUMNS' => '100', 'TERM' => 'xterm' ) )
 		);
-		$out = stream_get_contents( $pipes[1] );
-		$err = stream_get_contents( $pipes[2] );
-		fclose( $pipes[1] );
-		fclose( $pipes[2] );
-		$exit = proc_close( $proc );
-		wp_cache_flush();
+		list( $exit, $out, $err ) = self::ended( $proc, $pipes );
 		// The terminal's text without WP-CLI's colours.
-		$text = preg_replace( '/\e\[[0-9;]*m/', '', str_replace( "\r\n", "\n", (string) $out ) );
-		return array( 'exit' => $exit, 'terminal' => $text, 'stderr' => (string) $err );
+		$text = preg_replace( '/\e\[[0-9;]*m/', '', str_replace( "\r\n", "\n", $out ) );
+		return array( 'exit' => $exit, 'terminal' => $text, 'stderr' => $err );
 	}
 
 	/** A temporary file with this content and extension (removed after the test). */
@@ -182,13 +188,7 @@ abstract class CliTestCase extends TestCase {
 	protected function simple( int $stock = 5, string $price = '20.00', string $backorders = 'no' ): WC_Product_Simple {
 		$p = new WC_Product_Simple();
 		$p->set_name( 'CLI simple ' . $stock );
-		$p->set_sku( self::sku( 'S' ) );
-		$p->set_regular_price( $price );
-		$p->set_manage_stock( true );
-		$p->set_stock_quantity( $stock );
-		$p->set_backorders( $backorders );
-		$p->set_status( 'publish' );
-		$p->save();
+		mulopimfwc_test_save_stocked( $p, self::sku( 'S' ), $price, $stock, $backorders );
 		wp_set_object_terms( $p->get_id(), array_values( self::$loc ), 'mulopimfwc_store_location' );
 		return $p;
 	}
@@ -199,15 +199,10 @@ abstract class CliTestCase extends TestCase {
 	 * @return array{0:WC_Product_Variable,1:WC_Product_Variation,2:WC_Product_Variation} parent, S, M
 	 */
 	protected function variable( int $stock_s = 3, int $stock_m = 4 ): array {
-		$attr = new WC_Product_Attribute();
-		$attr->set_name( 'Size' );
-		$attr->set_options( array( 'S', 'M' ) );
-		$attr->set_visible( true );
-		$attr->set_variation( true );
 		$parent = new WC_Product_Variable();
 		$parent->set_name( 'CLI variable' );
 		$parent->set_sku( self::sku( 'V' ) );
-		$parent->set_attributes( array( $attr ) );
+		$parent->set_attributes( array( mulopimfwc_test_variation_attribute( 'Size', array( 'S', 'M' ) ) ) );
 		$parent->set_status( 'publish' );
 		$parent->save();
 		$vars = array();
@@ -215,12 +210,7 @@ abstract class CliTestCase extends TestCase {
 			$v = new WC_Product_Variation();
 			$v->set_parent_id( $parent->get_id() );
 			$v->set_attributes( array( 'size' => $size ) );
-			$v->set_sku( $parent->get_sku() . '-' . $size );
-			$v->set_regular_price( '15.00' );
-			$v->set_manage_stock( true );
-			$v->set_stock_quantity( $stock );
-			$v->set_status( 'publish' );
-			$v->save();
+			mulopimfwc_test_save_stocked( $v, $parent->get_sku() . '-' . $size, '15.00', $stock );
 			$vars[] = $v;
 		}
 		wp_set_object_terms( $parent->get_id(), array_values( self::$loc ), 'mulopimfwc_store_location' );

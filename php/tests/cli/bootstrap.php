@@ -58,12 +58,9 @@ global $wpdb, $table_prefix, $wp, $wp_query, $wp_the_query, $wp_rewrite, $wp_rol
 	$wp_widget_factory, $wp_object_cache, $current_user, $pagenow, $allowedposttags, $allowedtags, $wp_scripts,
 	$wp_styles, $wp_meta_keys, $wp_registered_sidebars, $wp_registered_widgets, $wp_sitemaps, $wp_user_roles;
 
-$mulopimfwc_url                     = parse_url( $mulopimfwc_site['E2E_URL'] );
-$_SERVER['HTTP_HOST']               = $mulopimfwc_url['host'] . ':' . $mulopimfwc_url['port'];
-$_SERVER['SERVER_NAME']             = $mulopimfwc_url['host'];
-$_SERVER['REQUEST_URI']             = '/';
-$_SERVER['SERVER_PORT']             = (string) $mulopimfwc_url['port'];
-$_SERVER['REQUEST_METHOD']          = 'GET';
+require_once dirname( __DIR__, 3 ) . '/tests/lib/php/wordpress.php'; // also the products CliTestCase makes
+mulopimfwc_test_request_vars( $mulopimfwc_site['E2E_URL'] );
+$_SERVER['REQUEST_METHOD'] = 'GET';
 ob_start();
 $mulopimfwc_loaded = false;
 register_shutdown_function(

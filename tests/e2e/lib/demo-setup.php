@@ -26,12 +26,9 @@ if ( ! $wp_dir || ! $url || ! in_array( $what, array( 'setup', 'report' ), true 
 	fwrite( STDERR, "usage: php demo-setup.php WP_DIR URL setup|report\n" );
 	exit( 2 );
 }
-$u                      = parse_url( (string) $url );
-$_SERVER['HTTP_HOST']   = $u['host'] . ( isset( $u['port'] ) ? ':' . $u['port'] : '' );
-$_SERVER['SERVER_NAME'] = $u['host'];
-$_SERVER['SERVER_PORT'] = (string) ( $u['port'] ?? 80 );
-$_SERVER['REQUEST_URI'] = '/';
-$ok                     = false;
+require dirname( __DIR__, 2 ) . '/lib/php/wordpress.php';
+mulopimfwc_test_request_vars( $url );
+$ok = false;
 register_shutdown_function(
 	static function () use ( &$ok ) {
 		if ( ! $ok ) {
@@ -119,31 +116,15 @@ if ( 'setup' === $what ) {
 			$p = new WC_Product_Simple();
 			$p->set_name( $title );
 			$p->set_slug( sanitize_title( $title ) );
-			$p->set_status( 'publish' );
-			$p->set_sku( $sku );
-			$p->set_regular_price( $price );
-			$p->set_manage_stock( true );
-			$p->set_stock_quantity( $stock );
-			$p->set_backorders( 'no' );
-			$id = $p->save();
+			$id = mulopimfwc_test_save_stocked( $p, $sku, $price, $stock );
 			if ( ! $id ) {
 				demo_fail( "WooCommerce did not save $sku" );
 			}
 			$ids['products'][ $sku ] = (int) $id;
 		}
 		// A variable product with a local attribute and two variations that manage their own stock.
-		$attr = new WC_Product_Attribute();
-		$attr->set_name( 'Size' );
-		$attr->set_options( array( 'S', 'L' ) );
-		$attr->set_visible( true );
-		$attr->set_variation( true );
-		$cap = new WC_Product_Variable();
-		$cap->set_name( 'Demo Cap' );
-		$cap->set_slug( 'demo-cap' );
-		$cap->set_status( 'publish' );
-		$cap->set_sku( 'PROD-003' );
-		$cap->set_attributes( array( $attr ) );
-		$cap_id = $cap->save();
+		$attr   = mulopimfwc_test_variation_attribute( 'Size', array( 'S', 'L' ) );
+		$cap_id = mulopimfwc_test_save_variable( 'Demo Cap', 'PROD-003', $attr, 'demo-cap' );
 		if ( ! $cap_id ) {
 			demo_fail( 'WooCommerce did not save PROD-003' );
 		}
@@ -155,13 +136,7 @@ if ( 'setup' === $what ) {
 			$v = new WC_Product_Variation();
 			$v->set_parent_id( $cap_id );
 			$v->set_attributes( array( 'size' => $size ) );
-			$v->set_status( 'publish' );
-			$v->set_sku( $sku );
-			$v->set_regular_price( '19.00' );
-			$v->set_manage_stock( true );
-			$v->set_stock_quantity( $stock );
-			$v->set_backorders( 'no' );
-			$vid = $v->save();
+			$vid = mulopimfwc_test_save_stocked( $v, $sku, '19.00', $stock );
 			if ( ! $vid ) {
 				demo_fail( "WooCommerce did not save $sku" );
 			}

@@ -8,11 +8,8 @@
  * @param string $script The script's name, for the failure message.
  */
 function e2e_script_start( $url, $script ) {
-	$parts                  = parse_url( $url );
-	$_SERVER['HTTP_HOST']   = $parts['host'] . ( isset( $parts['port'] ) ? ':' . $parts['port'] : '' );
-	$_SERVER['SERVER_NAME'] = $parts['host'];
-	$_SERVER['REQUEST_URI'] = '/';
-	$_SERVER['SERVER_PORT'] = (string) ( $parts['port'] ?? 80 );
+	require_once dirname( __DIR__, 2 ) . '/lib/php/wordpress.php';
+	mulopimfwc_test_request_vars( $url );
 
 	$GLOBALS['e2e_script_completed'] = false;
 	register_shutdown_function(
