@@ -28,10 +28,19 @@
 
 defined( 'ABSPATH' ) || exit;
 
-foreach ( array( 'error', 'timing', 'options', 'store', 'price', 'request', 'resolve', 'snapshot', 'plan', 'write', 'meta-log', 'response', 'engine' ) as $mulopimfwc_room ) {
-	require_once __DIR__ . '/php-engine/class-' . $mulopimfwc_room . '.php';
-}
-unset( $mulopimfwc_room );
+require_once __DIR__ . '/php-engine/class-error.php';
+require_once __DIR__ . '/php-engine/class-timing.php';
+require_once __DIR__ . '/php-engine/class-options.php';
+require_once __DIR__ . '/php-engine/class-store.php';
+require_once __DIR__ . '/php-engine/class-price.php';
+require_once __DIR__ . '/php-engine/class-request.php';
+require_once __DIR__ . '/php-engine/class-resolve.php';
+require_once __DIR__ . '/php-engine/class-snapshot.php';
+require_once __DIR__ . '/php-engine/class-plan.php';
+require_once __DIR__ . '/php-engine/class-write.php';
+require_once __DIR__ . '/php-engine/class-meta-log.php';
+require_once __DIR__ . '/php-engine/class-response.php';
+require_once __DIR__ . '/php-engine/class-engine.php';
 
 /**
  * Pure-PHP bulk sync engine.

@@ -283,10 +283,11 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Plan {
 	 * What an attempt's planning returns: changed posts, stock changes, row counts as the client sees them (a fresh row
 	 * the final plan writes counts as inserted; one it dropped, not at all).
 	 *
-	 * @param array $plan The plan (see build()).
+	 * @param array      $plan        The plan (see build()).
 	 * @param array      $rows        Row writes of the final plan, before reconcile_fresh() (its inserts count the
 	 *                                fresh rows the plan kept).
-	 * @param array|null $meta_writes The rows written (see meta_log()), null when not asked for.
+	 * @param array|null $meta_writes The rows written (Mulopimfwc_Bulk_Sync_PHP_Engine_Meta_Log::build()), null when
+	 *                                not asked for.
 	 * @return array [changed post ids, stock changes, counts, meta_writes].
 	 */
 	public static function summary( array $plan, array $rows, $meta_writes = null ) {
