@@ -136,6 +136,7 @@ run_driver http tests/e2e/http-tests.php --group basic,auth,errors,cache,logs
 # ------------------------------------------------------------------------------------------ idempotency, routes
 say "idempotency, dry runs, update/webhook routes, export over HTTP (tests/e2e/idempotency-routes-tests.php) on every site, in parallel"
 run_driver routes tests/e2e/idempotency-routes-tests.php
+run_driver schema tests/e2e/schema-tests.php # the routes describe themselves: OPTIONS, the namespace index, real answers against their schemas
 
 # ------------------------------------------------------------------------------------------------ WooCommerce
 # What a shop owner sees after a sync (tests/e2e/wc-run.sh: tests/e2e/wc-tests.php on WooCommerce 7.9 and 10.5,
