@@ -27,8 +27,8 @@ set_error_handler(static function (int $no, string $msg, string $file, int $line
 });
 
 $repo = dirname(__DIR__, 2);
-require $repo . '/tests/e2e/lib/TestRun.php';
-require $repo . '/tests/php/lib/ContractStore.php';
+require_once $repo . '/tests/e2e/lib/TestRun.php';
+require_once $repo . '/tests/php/lib/ContractStore.php';
 
 $args = array_slice($argv, 1);
 $envFile = null;
