@@ -3,8 +3,8 @@
  * Support for the reliability suite (tests/reliability/run.sh, tests/soak/run.sh): a site handle (HTTP to
  * the e2e site of tests/e2e/lib/site.sh, root SQL over the MariaDB socket, php-fpm children), store seeding
  * (bulk clones of a product WooCommerce made, site/rel-wc.php), WooCommerce's view of the rows (lookup table,
- * visibility term), database fingerprints, fault injection helpers and a tiny test runner that also counts what
- * the README reports (requests, clients, faults, inputs, rows checked).
+ * visibility term), database fingerprints, fault injection helpers, the counts the README reports (requests,
+ * clients, faults, inputs, rows checked); the runner is tests/lib/php/TestRun.php's.
  *
  * PHP 8.2 CLI with curl, mysqli and posix. Traffic goes to 127.0.0.1 only; every loop is bounded.
  */
@@ -13,17 +13,18 @@ declare(strict_types=1);
 
 namespace Mulopimfwc\Reliability;
 
-error_reporting(E_ALL);
-set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
-    if (!(error_reporting() & $no)) {
-        return false; // silenced with @
-    }
-    throw new \ErrorException($msg, 0, $no, $file, $line);
-});
+require_once dirname(__DIR__) . '/lib/php/TestRun.php';
+
+// The shared runner (tests/lib/php/TestRun.php) under this suite's names.
+class_alias(\Mulopimfwc\Tests\TestRun::class, Runner::class);
+class_alias(\Mulopimfwc\Tests\SkipTest::class, SkipTest::class);
+\Mulopimfwc\Tests\strict_errors();
 mysqli_report(MYSQLI_REPORT_ERROR | MYSQLI_REPORT_STRICT);
 
-final class SkipTest extends \Exception
+/** Reads a site's env file (tests/lib/php/TestRun.php). */
+function read_env_file(string $file): array
 {
+    return \Mulopimfwc\Tests\read_env_file($file);
 }
 
 /** Counts for the summary (README figures). */
@@ -74,52 +75,6 @@ final class Stats
             'decrements' => self::$decrements, 'lost' => self::$lost, 'notes' => self::$notes,
             'measures' => self::$measures,
         ];
-    }
-}
-
-/** One line per test: `ok`, `FAIL` (details below), `skip`; BUG-marked tests say so in their name. */
-final class Runner
-{
-    public int $passed = 0;
-    public int $failed = 0;
-    public int $skipped = 0;
-    /** @var list<string> */
-    public array $failures = [];
-
-    public function __construct(private string $suite)
-    {
-    }
-
-    /** $fn returns a list of failure strings (empty: pass) or throws. */
-    public function test(string $name, callable $fn): bool
-    {
-        $t0 = microtime(true);
-        try {
-            $f = $fn();
-            $f = is_array($f) ? array_values($f) : [];
-        } catch (SkipTest $e) {
-            $this->skipped++;
-            printf("skip  [%s] %s: %s\n", $this->suite, $name, $e->getMessage());
-            return true;
-        } catch (\Throwable $e) {
-            $f = [get_class($e) . ': ' . $e->getMessage() . ' at ' . basename($e->getFile()) . ':' . $e->getLine()];
-        }
-        $ms = (int) round((microtime(true) - $t0) * 1000);
-        if ($f === []) {
-            $this->passed++;
-            printf("ok    [%s] %s (%d ms)\n", $this->suite, $name, $ms);
-            return true;
-        }
-        $this->failed++;
-        $this->failures[] = $name;
-        printf("FAIL  [%s] %s (%d ms)\n", $this->suite, $name, $ms);
-        foreach (array_slice($f, 0, 15) as $line) {
-            echo '      - ', str_replace("\n", "\n        ", (string) $line), "\n";
-        }
-        if (count($f) > 15) {
-            echo '      - ... ', count($f) - 15, " more\n";
-        }
-        return false;
     }
 }
 
@@ -553,26 +508,6 @@ final class Site
     }
 }
 
-/** Reads an env file of `export K=V` lines (as site.sh writes them, %q-quoted) through bash. */
-function read_env_file(string $file): array
-{
-    if (!is_file($file)) {
-        throw new \RuntimeException("env file $file missing");
-    }
-    $out = shell_exec('bash -c ' . escapeshellarg('set -a; . ' . escapeshellarg($file) . ' >/dev/null; env -0'));
-    $env = [];
-    foreach (explode("\0", (string) $out) as $kv) {
-        $p = strpos($kv, '=');
-        if ($p !== false && str_starts_with($kv, 'E2E_')) {
-            $env[substr($kv, 0, $p)] = substr($kv, $p + 1);
-        }
-    }
-    if (!isset($env['E2E_URL'])) {
-        throw new \RuntimeException("env file $file has no E2E_URL");
-    }
-    return $env;
-}
-
 /**
  * Runs $requests (list of [CurlHandle, tag]) with at most $concurrency in flight; $next() may return more
  * [handle, tag] pairs when one finishes (null: none). $done(Resp, tag) is called for each response. $tick() is
@@ -624,6 +559,32 @@ function run_multi(callable $next, int $concurrency, callable $done, ?callable $
         }
     }
     curl_multi_close($mh);
+}
+
+/**
+ * One request ($body, $headers, curl timeout $timeout s) with $tick() called between polls while it runs (as
+ * run_multi, bounded by $deadline seconds); its response, null when none came.
+ */
+function request_while(Site $s, string $body, array $headers, int $timeout, callable $tick, float $deadline): ?Resp
+{
+    $resp = null;
+    $sent = false;
+    run_multi(
+        function () use (&$sent, $s, $body, $headers, $timeout) {
+            if ($sent) {
+                return null;
+            }
+            $sent = true;
+            return [$s->handle($body, $headers, $timeout), 'one'];
+        },
+        1,
+        function (Resp $r) use (&$resp) {
+            $resp = $r;
+        },
+        $tick,
+        $deadline
+    );
+    return $resp;
 }
 
 /** Runs a command; returns [exit code, output]. */

@@ -56,7 +56,7 @@ if ($opts['kill-runs'] !== null) {
 }
 @mkdir($opts['out'], 0777, true);
 
-$run = new Runner(($SOAK ? 'soak' : 'reliability') . ($opts['stack'] !== '' ? ' ' . $opts['stack'] : ''));
+$run = new Runner(($SOAK ? 'soak' : 'reliability') . ($opts['stack'] !== '' ? ' ' . $opts['stack'] : ''), false, 15);
 $sites = [];
 foreach (['main', 'kill', 'down', 'dml'] as $k) {
     if (!empty($opts[$k])) {

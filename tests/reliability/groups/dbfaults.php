@@ -69,18 +69,11 @@ function blocked_request(Site $s, string $body, callable $onWait, float $maxHold
     $released = false;
     $t0 = microtime(true);
     try {
-        run_multi(
-            function () use (&$sent, $s, $body, $php) {
-                if ($sent) {
-                    return null;
-                }
-                $sent = true;
-                return [$s->handle($body, $s->headers($php), 60), 'x'];
-            },
-            1,
-            function (Resp $r) use (&$resp) {
-                $resp = $r;
-            },
+        $resp = request_while(
+            $s,
+            $body,
+            $s->headers($php),
+            60,
             function () use (&$seen, &$released, $holder, $s, $onWait, $t0, $maxHold) {
                 if ($released) {
                     return;
@@ -344,18 +337,11 @@ function db_fault_tests(Runner $run, array $sites, array $opts): void
         $unpaused = null;
         $h = $s->headers() + ['X-Rel-Pause' => $token];
         try {
-            run_multi(
-                function () use (&$sent, $s, $h, $item) {
-                    if ($sent) {
-                        return null;
-                    }
-                    $sent = true;
-                    return [$s->handle(json_encode(['items' => $item(7)]), $h, 60), 'x'];
-                },
-                1,
-                function (Resp $r) use (&$resp) {
-                    $resp = $r;
-                },
+            $resp = request_while(
+                $s,
+                json_encode(['items' => $item(7)]),
+                $h,
+                60,
                 function () use (&$unpaused, $tmp, $token, $opts, $s) {
                     if ($unpaused === null && file_exists("$tmp/rel-paused-$token")) {
                         mdb($opts, 'stop');
@@ -406,18 +392,11 @@ function db_fault_tests(Runner $run, array $sites, array $opts): void
         [$dir] = explode(':', $opts['down-db']);
         $resp = null;
         $killedAt = null;
-        run_multi(
-            function () use (&$sent, $s, $body) {
-                if ($sent) {
-                    return null;
-                }
-                $sent = true;
-                return [$s->handle($body, $s->headers(), 120), 'x'];
-            },
-            1,
-            function (Resp $r) use (&$resp) {
-                $resp = $r;
-            },
+        $resp = request_while(
+            $s,
+            $body,
+            $s->headers(),
+            120,
             function () use (&$killedAt, $s, $dir) {
                 if ($killedAt === null && $s->engineWriting()) {
                     $pid = (int) trim((string) file_get_contents("$dir/mysqld.pid"));

@@ -104,18 +104,11 @@ function test_kill_worker(Site $s, int $run): array
     $trxAtKill = null;
     $resp = null;
     $t0 = microtime(true);
-    run_multi(
-        function () use (&$sentOnce, $s, $body) {
-            if ($sentOnce) {
-                return null;
-            }
-            $sentOnce = true;
-            return [$s->handle($body, $s->headers(), 300), 'big'];
-        },
-        1,
-        function (Resp $r) use (&$resp) {
-            $resp = $r;
-        },
+    $resp = request_while(
+        $s,
+        $body,
+        $s->headers(),
+        300,
         function () use (&$killed, &$trxAtKill, $s, $children0, $threshold, $t0) {
             if ($killed !== null || microtime(true) - $t0 > 120) {
                 return;

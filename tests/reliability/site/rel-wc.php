@@ -23,11 +23,9 @@ if ( ! $wp_dir || ! in_array( $cmd, array( 'template', 'decrement' ), true ) ) {
 	fwrite( STDERR, "usage: php rel-wc.php WP_DIR template STOCK | decrement IDS_FILE OUT_FILE\n" );
 	exit( 2 );
 }
-$url                    = 'http://127.0.0.1/';
-$_SERVER['HTTP_HOST']   = '127.0.0.1';
-$_SERVER['SERVER_NAME'] = '127.0.0.1';
-$_SERVER['REQUEST_URI'] = '/';
-$_SERVER['SERVER_PORT'] = '80';
+$url = 'http://127.0.0.1/';
+require dirname( __DIR__, 3 ) . '/tests/lib/php/wordpress.php';
+mulopimfwc_test_request_vars( $url );
 
 ob_start();
 require $wp_dir . '/wp-load.php';
@@ -43,13 +41,7 @@ if ( 'template' === $cmd ) {
 	$stock = (int) ( $argv[3] ?? 10 );
 	$p     = new WC_Product_Simple();
 	$p->set_name( 'Reliability template ' . $stock );
-	$p->set_sku( 'REL-TPL-' . $stock . '-' . bin2hex( random_bytes( 4 ) ) );
-	$p->set_regular_price( '100' );
-	$p->set_manage_stock( true );
-	$p->set_stock_quantity( $stock );
-	$p->set_backorders( 'no' );
-	$p->set_status( 'publish' );
-	$id = $p->save();
+	$id    = mulopimfwc_test_save_stocked( $p, 'REL-TPL-' . $stock . '-' . bin2hex( random_bytes( 4 ) ), '100', $stock );
 	if ( ! $id || ! empty( $EZSQL_ERROR ) ) {
 		fwrite( STDERR, 'rel-wc.php: the product was not saved: ' . wp_json_encode( $EZSQL_ERROR ) . "\n" );
 		exit( 1 );
