@@ -19,38 +19,12 @@ declare(strict_types=1);
 
 namespace Mulopimfwc\E2E;
 
-use Mulopimfwc\Tests\ContractStore;
+require_once __DIR__ . '/lib/TestRun.php';
 
-error_reporting(E_ALL);
-set_error_handler(static function (int $no, string $msg, string $file, int $line): bool {
-    throw new \ErrorException($msg, 0, $no, $file, $line);
-});
-
+[$env, $opt] = driver_start($argv, 'php tests/e2e/schema-tests.php target/e2e/NAME/env [--filter S]');
 $repo = dirname(__DIR__, 2);
-require_once $repo . '/tests/e2e/lib/TestRun.php';
-require_once $repo . '/tests/php/lib/ContractStore.php';
-
-$args = array_slice($argv, 1);
-$envFile = null;
-$filter = null;
-for ($i = 0; $i < count($args); $i++) {
-    if ($args[$i] === '--filter') {
-        $filter = $args[++$i];
-    } else {
-        $envFile = $args[$i];
-    }
-}
-if ($envFile === null) {
-    fwrite(STDERR, "usage: php tests/e2e/schema-tests.php target/e2e/NAME/env [--filter S]\n");
-    exit(2);
-}
-$env = read_env_file($envFile);
-$run = new TestRun('schema-' . $env['E2E_ENGINE'], false);
-$store = new ContractStore(
-    ['host' => 'localhost', 'port' => 0, 'socket' => $env['E2E_DB_SOCKET'], 'user' => $env['E2E_DB_USER'], 'password' => $env['E2E_DB_PASSWORD']],
-    $repo . '/tests/sql/schema.sql',
-    $repo . '/tests/contract/fixtures'
-);
+$run = new TestRun('schema-' . $env['E2E_ENGINE'], false, 12, $opt['filter']);
+$store = contract_store($env);
 $db = $env['E2E_DB_NAME'];
 $conn = $store->connect($db);
 $http = new Http($env['E2E_URL']);
@@ -85,12 +59,7 @@ $restoreSite = static function () use ($setOption, $env): void {
 };
 $short = static fn ($s, int $n = 400): string => strlen((string) $s) > $n ? substr((string) $s, 0, $n) . '...' : (string) $s;
 $json = static fn ($v): string => json_encode($v, JSON_UNESCAPED_SLASHES | JSON_PRESERVE_ZERO_FRACTION);
-$test = static function (string $name, callable $fn) use ($run, $filter): void {
-    if ($filter !== null && !str_contains($name, $filter)) {
-        return;
-    }
-    $run->test($name, $fn);
-};
+$test = $run->test(...);
 
 /** [name, schema, value] triples checked by the site's WordPress; returns name => result. */
 $validate = static function (array $cases) use ($http, $KEY, $json): array {

@@ -88,15 +88,17 @@ function mulopimfwc_e2e_key_ok( $request ) {
 }
 
 /**
- * A test endpoint under mulopimfwc-e2e/v1, for requests with the site's X-API-Key.
+ * A test endpoint (under mulopimfwc-e2e/v1 unless another namespace is given), for requests with the site's
+ * X-API-Key.
  *
- * @param string   $path     Route.
- * @param string   $method   GET or POST.
- * @param callable $callback The endpoint.
+ * @param string   $path      Route.
+ * @param string   $method    GET or POST.
+ * @param callable $callback  The endpoint.
+ * @param string   $namespace REST namespace.
  */
-function mulopimfwc_e2e_route( $path, $method, $callback ) {
+function mulopimfwc_e2e_route( $path, $method, $callback, $namespace = 'mulopimfwc-e2e/v1' ) {
 	register_rest_route(
-		'mulopimfwc-e2e/v1',
+		$namespace,
 		$path,
 		array(
 			'methods'             => $method,
