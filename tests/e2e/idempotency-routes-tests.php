@@ -21,11 +21,9 @@ require __DIR__ . '/lib/TestRun.php';
 [$env, $opt] = driver_start($argv, 'php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter S]');
 $engine = $env['E2E_ENGINE'];
 $run = new TestRun('routes-' . $engine, false, 12, $opt['filter']);
-$store = contract_store($env);
+[$store, $conn, $http] = contract_site($env);
 $db = $env['E2E_DB_NAME'];
-$conn = $store->connect($db);
-$http = new Http($env['E2E_URL']);
-$KEY = 'ct-test-api-key-5f1c2a9e7d'; // the fixture's mulopimfwc_api_key
+$KEY = FIXTURE_API_KEY;
 $NS = '/wp-json/mulopimfwc/v1';
 $admin = $env['E2E_ADMIN_USER'] . ':' . $env['E2E_APP_PASSWORD'];
 $runId = bin2hex(random_bytes(4));

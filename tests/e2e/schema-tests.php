@@ -24,11 +24,9 @@ require_once __DIR__ . '/lib/TestRun.php';
 [$env, $opt] = driver_start($argv, 'php tests/e2e/schema-tests.php target/e2e/NAME/env [--filter S]');
 $repo = dirname(__DIR__, 2);
 $run = new TestRun('schema-' . $env['E2E_ENGINE'], false, 12, $opt['filter']);
-$store = contract_store($env);
+[$store, $conn, $http] = contract_site($env);
 $db = $env['E2E_DB_NAME'];
-$conn = $store->connect($db);
-$http = new Http($env['E2E_URL']);
-$KEY = 'ct-test-api-key-5f1c2a9e7d'; // the fixture's mulopimfwc_api_key
+$KEY = FIXTURE_API_KEY;
 $NS = '/wp-json/mulopimfwc/v1';
 
 // The validator mu-plugin, for this run only.

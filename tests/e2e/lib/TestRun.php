@@ -53,6 +53,21 @@ function plugin_log_errors(array $env): array
     return $f;
 }
 
+/** The contract fixture's API key (its option mulopimfwc_api_key), once a driver has seeded the site's database. */
+const FIXTURE_API_KEY = 'ct-test-api-key-5f1c2a9e7d';
+
+/**
+ * What the drivers that seed the contract store into a site use: the store, its connection to the site's
+ * database, HTTP to the site.
+ *
+ * @return array{0: ContractStore, 1: \mysqli, 2: Http}
+ */
+function contract_site(array $env): array
+{
+    $store = contract_store($env);
+    return [$store, $store->connect($env['E2E_DB_NAME']), new Http($env['E2E_URL'])];
+}
+
 /** The contract store (tests/php/lib/ContractStore.php) on the site's database, as its own user. */
 function contract_store(array $env): ContractStore
 {

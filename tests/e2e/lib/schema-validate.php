@@ -20,51 +20,49 @@
 
 defined( 'ABSPATH' ) || exit;
 
-add_action(
-	'rest_api_init',
-	static function () {
-		// X-API-Key as the plugin's routes (mulopimfwc_e2e_route() of mulopimfwc-test-helpers.php, on every e2e site).
-		mulopimfwc_e2e_route(
-			'/validate',
-			'POST',
-			static function ( $request ) {
-				$body  = json_decode( (string) $request->get_body(), true );
-				$cases = is_array( $body ) && isset( $body['cases'] ) && is_array( $body['cases'] ) ? $body['cases'] : null;
-				if ( null === $cases ) {
-					return new WP_Error( 'bad_request', 'cases: an array expected', array( 'status' => 400 ) );
-				}
-				$wrong = array();
-				$log   = static function ( $function_name, $message ) use ( &$wrong ) {
-					$wrong[] = $function_name . ': ' . $message;
-				};
-				add_action( 'doing_it_wrong_run', $log, 10, 2 );
-				$results = array();
-				foreach ( $cases as $case ) {
-					$wrong  = array();
-					$schema = isset( $case['schema'] ) && is_array( $case['schema'] ) ? $case['schema'] : array();
-					$value  = array_key_exists( 'value', $case ) ? $case['value'] : null;
-					$valid  = rest_validate_value_from_schema( $value, $schema, 'response' );
-					$results[] = array(
-						'name'           => isset( $case['name'] ) ? (string) $case['name'] : '',
-						'valid'          => true === $valid,
-						'code'           => is_wp_error( $valid ) ? $valid->get_error_code() : null,
-						'message'        => is_wp_error( $valid ) ? $valid->get_error_message() : null,
-						'doing_it_wrong' => $wrong,
-					);
-				}
-				remove_action( 'doing_it_wrong_run', $log, 10 );
-				return new WP_REST_Response(
-					array(
-						'wp_version' => get_bloginfo( 'version' ),
-						'results'    => $results,
-					),
-					200
-				);
-			},
-			'mulopimfwc-schema-test/v1'
+/**
+ * The validate route: each case's value checked by rest_validate_value_from_schema() against its schema.
+ *
+ * @param WP_REST_Request $request The request.
+ * @return WP_REST_Response|WP_Error
+ */
+function mulopimfwc_schema_validate( $request ) {
+	$body  = json_decode( (string) $request->get_body(), true );
+	$cases = is_array( $body ) && isset( $body['cases'] ) && is_array( $body['cases'] ) ? $body['cases'] : null;
+	if ( null === $cases ) {
+		return new WP_Error( 'bad_request', 'cases: an array expected', array( 'status' => 400 ) );
+	}
+	$wrong = array();
+	$log   = static function ( $function_name, $message ) use ( &$wrong ) {
+		$wrong[] = $function_name . ': ' . $message;
+	};
+	add_action( 'doing_it_wrong_run', $log, 10, 2 );
+	$results = array();
+	foreach ( $cases as $case ) {
+		$wrong  = array();
+		$schema = isset( $case['schema'] ) && is_array( $case['schema'] ) ? $case['schema'] : array();
+		$value  = array_key_exists( 'value', $case ) ? $case['value'] : null;
+		$valid  = rest_validate_value_from_schema( $value, $schema, 'response' );
+		$results[] = array(
+			'name'           => isset( $case['name'] ) ? (string) $case['name'] : '',
+			'valid'          => true === $valid,
+			'code'           => is_wp_error( $valid ) ? $valid->get_error_code() : null,
+			'message'        => is_wp_error( $valid ) ? $valid->get_error_message() : null,
+			'doing_it_wrong' => $wrong,
 		);
 	}
-);
+	remove_action( 'doing_it_wrong_run', $log, 10 );
+	return new WP_REST_Response(
+		array(
+			'wp_version' => get_bloginfo( 'version' ),
+			'results'    => $results,
+		),
+		200
+	);
+}
+
+// X-API-Key as the plugin's routes (mulopimfwc_e2e_route() of mulopimfwc-test-helpers.php, on every e2e site).
+add_action( 'rest_api_init', static fn () => mulopimfwc_e2e_route( '/validate', 'POST', 'mulopimfwc_schema_validate', 'mulopimfwc-schema-test/v1' ) );
 
 if ( isset( $_SERVER['HTTP_X_SCHEMA_MEASURE'] ) && '1' === $_SERVER['HTTP_X_SCHEMA_MEASURE'] ) {
 	$variant = isset( $_SERVER['HTTP_X_SCHEMA_ARGS'] ) ? (string) $_SERVER['HTTP_X_SCHEMA_ARGS'] : 'declared';
