@@ -136,6 +136,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		$this->store->query_count = 0;
 		$this->last_timings       = null;
 		$this->timing->reset();
+		Mulopimfwc_Bulk_Sync_PHP_Engine_Request::forget_slugs();
 		$opts = new Mulopimfwc_Bulk_Sync_PHP_Engine_Options( $options );
 		try {
 			try {

@@ -36,6 +36,13 @@ final class Mulopimfwc_Bulk_Sync_Json_Number {
  */
 final class Mulopimfwc_Bulk_Sync_PHP_Engine_Request {
 
+	/**
+	 * Raw slug => sanitized slug, for the run in progress (one sanitize_title() per distinct slug, not per item).
+	 *
+	 * @var array
+	 */
+	private static $slugs = array();
+
 	const NUMBER_TAG     = "\0mulopimfwc:number";
 	const MAX_JSON_DEPTH = 128;
 
@@ -406,16 +413,28 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Request {
 	 * @return string
 	 */
 	public static function normalize_slug( $slug ) {
+		if ( isset( self::$slugs[ $slug ] ) ) {
+			return self::$slugs[ $slug ];
+		}
+		$raw = $slug;
 		if ( preg_match( '/%[0-9a-fA-F]{2}/', $slug ) ) {
 			$decoded = rawurldecode( $slug );
 			if ( ! function_exists( 'mb_check_encoding' ) || mb_check_encoding( $decoded, 'UTF-8' ) ) {
 				$slug = $decoded;
 			}
 		}
-		$title = sanitize_title( $slug );
-		if ( ! has_filter( 'sanitize_title', 'sanitize_title_with_dashes' ) ) {
-			$title = sanitize_title_with_dashes( $title, '', 'save' );
+		// Exactly what get_term_by( 'slug' ) does with it: the site's sanitize_title(), its filters and locale.
+		$title = (string) sanitize_title( $slug );
+		if ( count( self::$slugs ) < 10000 ) {
+			self::$slugs[ $raw ] = $title;
 		}
-		return (string) $title;
+		return $title;
+	}
+
+	/**
+	 * Forget the slugs sanitized so far (each run asks the site again: its locale and filters may have changed).
+	 */
+	public static function forget_slugs() {
+		self::$slugs = array();
 	}
 }
