@@ -30,10 +30,8 @@ $filter = $opt['filter'];
 $engine = $env['E2E_ENGINE'];
 $run = new TestRun('http-' . $engine, false);
 
-$store = contract_store($env);
+[$store, $conn, $http] = contract_site($env);
 $db = $env['E2E_DB_NAME'];
-$conn = $store->connect($db);
-$http = new Http($env['E2E_URL']);
 $ROUTE = '/wp-json/mulopimfwc/v1/inventory/bulk-sync';
 $ROUTE_Q = '/?rest_route=/mulopimfwc/v1/inventory/bulk-sync';
 $siteKey = $env['E2E_API_KEY'];
