@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The benchmark (issue 4): ./build.sh bench [options]  (or bench/run.sh [options])
+# The benchmark: ./build.sh bench [options]  (or bench/run.sh [options])
 #
 #   --quick               100 and 1,000 items, 2 runs (the per-item baseline: 1 run, over HTTP only), per-case
 #                         budget 90 s, extra store wc105 only; results in bench/results/quick.{md,json,png}
@@ -13,7 +13,7 @@
 #                         statement, perf CPU split) into bench/results/profile.txt
 #   --profile-only        set up and seed, write the payloads, profile; no timed runs
 #   --keep                leave the bench site and its MariaDB running afterwards
-#   --export-only         set up and seed, then only the export case (issue 6): the whole export of the seeded
+#   --export-only         set up and seed, then only the export case: the whole export of the seeded
 #                         store (240,000 product-location rows) page by page, native vs PHP over HTTP and
 #                         direct, and the floor (one SQL query); results in bench/results/export.{md,json};
 #                         bench/results/latest.md gets the export section when it is the report of the
@@ -253,7 +253,7 @@ if [ "$profile_only" = 1 ]; then
     exit 0
 fi
 
-# The export case (issue 6): bench/lib/export.php, then bench/lib/export-report.php (export.md, export.json).
+# The export case: bench/lib/export.php, then bench/lib/export-report.php (export.md, export.json).
 run_export() {
     say "export: the whole export page by page, $export_runs runs (bench/lib/export.php)"
     rm -f "$WORK/raw-export.json"

@@ -1,6 +1,6 @@
 <?php
 /**
- * The export benchmark's table (issue 6): bench/results/export.md (and the summary beside the raw runs in
+ * The export benchmark's table: bench/results/export.md (and the summary beside the raw runs in
  * export.json), from the raw numbers of bench/lib/export.php. bench/lib/report.php includes the same table
  * in latest.md when it is given the export's raw file.
  *
@@ -108,7 +108,7 @@ function mulopimfwc_bench_export_markdown( array $raw, array $summary, $level = 
 	};
 	$st   = $meta['store'] ?? array();
 	$m    = array();
-	$m[]  = "$h Export benchmark (issue 6): the whole inventory export, page by page";
+	$m[]  = "$h Export benchmark: the whole inventory export, page by page";
 	$m[]  = '';
 	if ( 1 === $level ) {
 		$m[] = sprintf( 'Date: %s · machine: %s CPUs (%s), %s RAM · %s', $meta['date'] ?? '?', $meta['nproc'] ?? '?', $meta['cpu'] ?? '?', $meta['memory'] ?? '?', $meta['kernel'] ?? '' );

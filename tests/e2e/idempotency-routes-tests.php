@@ -4,7 +4,7 @@
  * by tests/e2e/run.sh for every site: Idempotency-Key (replay, reuse, concurrent duplicate, principals, expiry, 4xx kept),
  * dry runs (query and body), stock_adjust / expected_stock, POST inventory/update, POST webhook/inventory-update
  * (secret and key), GET inventory/export (JSON and CSV, paging, location filter) compared with the database.
- * (Every contract case of these features, tests/contract/cases/issue6_*.json, also runs over HTTP in http-tests.php's contract group.)
+ * (Every contract case of these features, tests/contract/cases/{dry_run,expected_stock,items_failed,stock_adjust}.json, also runs over HTTP in http-tests.php's contract group.)
  *
  *   php tests/e2e/idempotency-routes-tests.php target/e2e/NAME/env [--filter SUBSTRING]
  *
