@@ -39,7 +39,7 @@ usage: ./build.sh [COMMAND]
   test      deps + private MariaDB (stops at once, non-zero, when its port is taken) + build, then all
             suites (selftest-port, fmt, clippy, cargo test, PHPUnit from
             tests/php/phpunit*.xml and php/tests/phpunit*.xml, tests/e2e/run.sh,
-            tests/reliability/run.sh);
+            tests/clients/run.sh, tests/reliability/run.sh);
             prints one line per suite and a final `N passed, M failed[, K skipped]`
   deps      install what the tests need with apt-get (root only; only packages that are missing)
   demo      run tests/e2e/demo.sh: a WooCommerce shop, the seed's request, what WooCommerce reports
@@ -128,6 +128,10 @@ missing_test_packages() {
     have xz || pkgs+=(xz-utils)              # tests/lib/deps.sh unpacks WooCommerce, WordPress 7.1, WP-CLI
     have unzip || pkgs+=(unzip)
     have script || pkgs+=(bsdutils)          # a pseudo-terminal for WP-CLI's progress bar
+    have openssl || pkgs+=(openssl)          # the HTTPS test sites' self-signed certificates
+    have node || pkgs+=(nodejs)              # tests/clients: the official JavaScript client (npm registry)
+    have npm || pkgs+=(npm)
+    /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3-venv) # tests/clients: PyPI woocommerce
     echo "${pkgs[*]}"
 }
 
@@ -344,6 +348,7 @@ cmd_test() {
 
     # (d) end to end over HTTP, then reliability (concurrency, faults, hostile input, security)
     run_script_suite e2e tests/e2e/run.sh
+    run_script_suite clients tests/clients/run.sh
     run_script_suite reliability tests/reliability/run.sh
 
     release_db # before the summary, so that `N passed, M failed` is the last line
