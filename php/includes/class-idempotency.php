@@ -139,7 +139,7 @@ class Mulopimfwc_Bulk_Sync_Idempotency {
 	 * Run a route handler under the request's Idempotency-Key (or straight, without one).
 	 *
 	 * @param WP_REST_Request $request Request.
-	 * @param string          $scope   The authenticated principal ('key:…', 'webhook:…', 'user:ID').
+	 * @param string          $scope   The authenticated principal ('key:…', 'webhook:…', 'wckey:ID' for a WooCommerce REST API key, 'user:ID').
 	 * @param callable        $handler Returns the route's WP_REST_Response|WP_Error.
 	 * @return WP_REST_Response|WP_Error
 	 */
