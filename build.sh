@@ -129,6 +129,7 @@ missing_test_packages() {
     have unzip || pkgs+=(unzip)
     have script || pkgs+=(bsdutils)          # a pseudo-terminal for WP-CLI's progress bar
     have openssl || pkgs+=(openssl)          # the HTTPS test sites' self-signed certificates
+    [ -f /etc/ssl/certs/ca-certificates.crt ] || pkgs+=(ca-certificates) # pip and npm reach their registries over HTTPS
     have node || pkgs+=(nodejs)              # tests/clients: the official JavaScript client (npm registry)
     have npm || pkgs+=(npm)
     /usr/bin/python3 -c 'import ensurepip, venv' >/dev/null 2>&1 || pkgs+=(python3-venv) # tests/clients: PyPI woocommerce
