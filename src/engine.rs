@@ -7,7 +7,7 @@
 
 use crate::error::{EngineError, ItemError};
 use crate::meta_log::{self, LoggedWrite, MetaOp};
-use crate::options::{absint, EngineOptions, OptValue, Primary};
+use crate::options::{absint, EngineOptions, JobChunk, OptValue, Primary};
 use crate::plan::{self, MetaWrite, Settings, Snapshot};
 use crate::request::{self, sku_key, ItemFields};
 use crate::resolve::{Lookups, PostInfo, PostType, Resolved};
@@ -117,14 +117,17 @@ fn run_body(
             &mut items,
             &mut prepared,
             &mut clock,
+            attempt,
         ) {
-            Ok((report, p)) => {
+            Ok((report, p, recorded)) => {
                 let stats = response::Stats {
                     statements: session.statements,
                     attempts: attempt,
                 };
                 store::checkin(&opts.db, session);
-                let mut out = response::build(&report, &p.identifiers, stats, dry_run);
+                // A job chunk's result was built before its COMMIT, with these same figures.
+                let mut out = recorded
+                    .unwrap_or_else(|| response::build(&report, &p.identifiers, stats, dry_run));
                 drop((report, prepared));
                 store::release_memory();
                 if let Some(map) = out.as_object_mut() {
@@ -181,7 +184,8 @@ fn attempt_once<'p>(
     items: &mut Option<request::Items>,
     prepared: &'p mut Option<Prepared>,
     clock: &mut Timings,
-) -> Result<(Report, &'p Prepared), Stop> {
+    attempt: u32,
+) -> Result<(Report, &'p Prepared, Option<Value>), Stop> {
     let t = Tables::new(&opts.table_prefix);
     let p = match prepared {
         Some(p) => p,
@@ -205,7 +209,13 @@ fn attempt_once<'p>(
             })
         }
     };
-    let report = sync_once(
+    // A dry run ignores `job_id` + `job_chunk`: no claim, no mark.
+    let job = opts.job.filter(|_| !dry_run).map(|chunk| JobMark {
+        chunk,
+        identifiers: &p.identifiers,
+        attempt,
+    });
+    let (report, recorded) = sync_once(
         s,
         &t,
         &p.site,
@@ -215,8 +225,75 @@ fn attempt_once<'p>(
         order,
         opts.report_meta_writes,
         clock,
+        job,
     )?;
-    Ok((report, p))
+    Ok((report, p, recorded))
+}
+
+/// A job chunk this call applies (options `job_id` + `job_chunk`): claimed as the transaction's
+/// first lock, marked done with the result in the same transaction (see notes/jobs-design.md,
+/// "Exactly once per chunk").
+struct JobMark<'a> {
+    chunk: JobChunk,
+    /// For the result stored with the chunk.
+    identifiers: &'a request::Identifiers,
+    attempt: u32,
+}
+
+fn job_chunks_table(t: &Tables) -> String {
+    format!("`{}mulopimfwc_job_chunks`", t.prefix)
+}
+
+/// Right after `START TRANSACTION`: locks the chunk's row, which must be `pending`. Otherwise
+/// the request fails as a whole (not retried); the caller rolls back.
+fn claim_chunk(s: &mut Session, t: &Tables, job: JobChunk) -> Result<(), Stop> {
+    let rows: Vec<(String,)> = s.rows(&format!(
+        "SELECT state FROM {} WHERE job_id = {} AND chunk_no = {} FOR UPDATE",
+        job_chunks_table(t),
+        job.job_id,
+        job.chunk_no
+    ))?;
+    match rows.into_iter().next() {
+        None => Err(Stop::Request(EngineError::JobChunkMissing {
+            job_id: job.job_id,
+            chunk: job.chunk_no,
+        })),
+        Some((state,)) if state == "pending" => Ok(()),
+        Some((state,)) => Err(Stop::Request(EngineError::JobChunkNotPending {
+            job_id: job.job_id,
+            chunk: job.chunk_no,
+            state,
+        })),
+    }
+}
+
+/// Right before `COMMIT`: the chunk's row becomes `done` with the result (as the call returns it,
+/// without `timings`), which is returned. Its `stats` count this UPDATE and the COMMIT to come.
+fn mark_chunk_done(
+    s: &mut Session,
+    t: &Tables,
+    job: &JobMark,
+    report: &Report,
+) -> Result<Value, DbFailure> {
+    let stats = response::Stats {
+        statements: s.statements + 2,
+        attempts: job.attempt,
+    };
+    let out = response::build(report, job.identifiers, stats, false);
+    let count = |k: &str| out["results"][k].as_u64().unwrap_or(0);
+    let mut sql = format!(
+        "UPDATE {} SET state = 'done', succeeded = {}, failed = {}, result = ",
+        job_chunks_table(t),
+        count("success"),
+        count("failed"),
+    );
+    push_str_lit(&mut sql, &out.to_string());
+    sql.push_str(&format!(
+        ", finished_at = UTC_TIMESTAMP() WHERE job_id = {} AND chunk_no = {}",
+        job.chunk.job_id, job.chunk.chunk_no
+    ));
+    s.exec(&sql)?;
+    Ok(out)
 }
 
 /// In which order an attempt inserts the rows that do not exist yet and locks the rows it read.
@@ -748,7 +825,8 @@ fn sync_once(
     order: Order,
     report_writes: bool,
     clock: &mut Timings,
-) -> Result<Report, DbFailure> {
+    job: Option<JobMark>,
+) -> Result<(Report, Option<Value>), Stop> {
     let resolving = Instant::now();
     let lookups = lookup(s, t, fields, slugs)?;
     let resolved: Vec<Result<Resolved, ItemError>> = fields
@@ -759,6 +837,10 @@ fn sync_once(
 
     let reading = Instant::now();
     s.exec("START TRANSACTION")?;
+    if let Some(job) = &job {
+        // The transaction's first lock: a second run of the chunk waits here, then finds it done.
+        claim_chunk(s, t, job.chunk)?;
+    }
     let snap = read_snapshot(s, t, &resolved, site.has_lookup);
     clock.add(Phase::Read, reading);
     let mut snap = snap?;
@@ -772,7 +854,7 @@ fn sync_once(
         let mut report = Report::of(first, 0);
         // Nothing was written.
         report.meta_log = report_writes.then(Vec::new);
-        return Ok(report);
+        return Ok((report, None));
     }
     // Two passes: first the rows that do not exist yet are inserted, with the values planned so
     // far, and the rows read are locked (see `Order`); then the final plan, on the locked rows'
@@ -802,8 +884,12 @@ fn sync_once(
     if let Some(late) = late? {
         report.meta_log = Some(meta_log::build(&snap, &fresh, &report.plan, late));
     }
+    let recorded = match &job {
+        Some(job) => Some(clock.time(Phase::Write, || mark_chunk_done(s, t, job, &report))?),
+        None => None,
+    };
     clock.time(Phase::Write, || s.exec("COMMIT"))?;
-    Ok(report)
+    Ok((report, recorded))
 }
 
 /// A postmeta row as the SQL tuple `(meta_id, post_id, meta_key, meta_value)`; a new row's id is

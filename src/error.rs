@@ -20,6 +20,19 @@ pub enum EngineError {
     /// The caller's options are unusable (a bad table prefix, for example).
     #[error("{0}")]
     Config(String),
+    /// An option has a value it cannot have (`job_id` without `job_chunk`, a negative one...).
+    #[error("{0}")]
+    InvalidOptions(String),
+    /// `job_id` + `job_chunk` name no row of `{prefix}mulopimfwc_job_chunks`.
+    #[error("Job {job_id} has no chunk {chunk}: nothing was written.")]
+    JobChunkMissing { job_id: u64, chunk: u64 },
+    /// The chunk's row is not `pending` (another run applied it, or it was cancelled).
+    #[error("Job {job_id} chunk {chunk} is {state}: nothing was written.")]
+    JobChunkNotPending {
+        job_id: u64,
+        chunk: u64,
+        state: String,
+    },
 }
 
 impl EngineError {
@@ -30,15 +43,22 @@ impl EngineError {
             EngineError::TooManyItems { .. } => "too_many_items",
             EngineError::Database(_) => "mulopimfwc_db_error",
             EngineError::Config(_) => "mulopimfwc_config_error",
+            EngineError::InvalidOptions(_) => "invalid_options",
+            EngineError::JobChunkMissing { .. } => "job_chunk_missing",
+            EngineError::JobChunkNotPending { .. } => "job_chunk_not_pending",
         }
     }
 
     /// The HTTP status the plugin answers with.
     pub fn status(&self) -> u16 {
         match self {
-            EngineError::InvalidData(_) | EngineError::TooManyItems { .. } => 400,
+            EngineError::InvalidData(_)
+            | EngineError::TooManyItems { .. }
+            | EngineError::InvalidOptions(_) => 400,
             EngineError::Database(_) => 503,
             EngineError::Config(_) => 500,
+            EngineError::JobChunkMissing { .. } => 404,
+            EngineError::JobChunkNotPending { .. } => 409,
         }
     }
 

@@ -178,6 +178,49 @@ pub struct EngineOptions {
     pub dry_run: bool,
     /// List every postmeta row written in the result (`meta_writes`), for the meta API's hooks.
     pub report_meta_writes: bool,
+    /// `job_id` + `job_chunk`: the chunk of a bulk-sync job this call applies, exactly once.
+    pub job: Option<JobChunk>,
+}
+
+/// One chunk of a bulk-sync job: its row in `{prefix}mulopimfwc_job_chunks`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct JobChunk {
+    pub job_id: u64,
+    pub chunk_no: u64,
+}
+
+/// An integer option: an int, or a string of decimal digits (what `$wpdb` reads from a row).
+/// `None` when absent or null; `Err` for anything else.
+fn int_option(map: &HashMap<String, OptValue>, key: &str) -> Result<Option<u64>, EngineError> {
+    let bad = || {
+        EngineError::InvalidOptions(format!(
+            "The {key} option must be an integer of 0 or more (job_id: 1 or more)."
+        ))
+    };
+    match map.get(key) {
+        None | Some(OptValue::Null) => Ok(None),
+        Some(OptValue::Int(i)) => u64::try_from(*i).map(Some).map_err(|_| bad()),
+        Some(OptValue::Str(t))
+            if !t.is_empty() && t.len() <= 19 && t.bytes().all(|b| b.is_ascii_digit()) =>
+        {
+            t.parse().map(Some).map_err(|_| bad())
+        }
+        Some(_) => Err(bad()),
+    }
+}
+
+/// `job_id` (1 or more) and `job_chunk` (0 or more): both or neither.
+fn job_chunk(map: &HashMap<String, OptValue>) -> Result<Option<JobChunk>, EngineError> {
+    match (int_option(map, "job_id")?, int_option(map, "job_chunk")?) {
+        (None, None) => Ok(None),
+        (Some(0), _) => Err(EngineError::InvalidOptions(
+            "The job_id option must be an integer of 1 or more.".into(),
+        )),
+        (Some(job_id), Some(chunk_no)) => Ok(Some(JobChunk { job_id, chunk_no })),
+        _ => Err(EngineError::InvalidOptions(
+            "The job_id and job_chunk options go together: give both or neither.".into(),
+        )),
+    }
 }
 
 pub const DEFAULT_MAX_ITEMS: usize = 100_000;
@@ -259,6 +302,7 @@ impl EngineOptions {
                 .get("report_meta_writes")
                 .map(OptValue::truthy)
                 .unwrap_or(false),
+            job: job_chunk(map)?,
         })
     }
 }
@@ -360,5 +404,45 @@ mod tests {
         );
         assert!(EngineOptions::from_map(&m).is_err());
         assert!(!format!("{:?}", o.db).contains("wp"));
+    }
+
+    #[test]
+    fn job_options_both_or_neither() {
+        let mut m = HashMap::new();
+        m.insert("db_name".to_string(), OptValue::Str("wp".into()));
+        assert_eq!(EngineOptions::from_map(&m).map(|o| o.job), Ok(None));
+        let with = |id: OptValue, chunk: Option<OptValue>| {
+            let mut m = m.clone();
+            m.insert("job_id".to_string(), id);
+            if let Some(c) = chunk {
+                m.insert("job_chunk".to_string(), c);
+            }
+            EngineOptions::from_map(&m).map(|o| o.job)
+        };
+        let ok = |job_id, chunk_no| Ok(Some(JobChunk { job_id, chunk_no }));
+        assert_eq!(with(OptValue::Int(12), Some(OptValue::Int(0))), ok(12, 0));
+        assert_eq!(
+            with(OptValue::Str("12".into()), Some(OptValue::Str("3".into()))),
+            ok(12, 3)
+        );
+        assert_eq!(with(OptValue::Null, Some(OptValue::Null)), Ok(None));
+        for (id, chunk) in [
+            (OptValue::Int(12), None),
+            (OptValue::Null, Some(OptValue::Int(3))),
+            (OptValue::Int(0), Some(OptValue::Int(3))),
+            (OptValue::Int(-1), Some(OptValue::Int(3))),
+            (OptValue::Int(12), Some(OptValue::Int(-1))),
+            (OptValue::Float(12.0), Some(OptValue::Int(3))),
+            (OptValue::Int(12), Some(OptValue::Str("3a".into()))),
+            (OptValue::Int(12), Some(OptValue::Str("-3".into()))),
+            (OptValue::Int(12), Some(OptValue::Str(String::new()))),
+            (OptValue::Bool(true), Some(OptValue::Int(3))),
+        ] {
+            let got = with(id.clone(), chunk.clone());
+            assert!(
+                matches!(&got, Err(e) if e.code() == "invalid_options" && e.status() == 400),
+                "{id:?} {chunk:?}: {got:?}"
+            );
+        }
     }
 }

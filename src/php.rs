@@ -44,6 +44,28 @@ pub struct TooManyItemsException;
 #[derive(Default)]
 pub struct DatabaseException;
 
+/// An option has a value it cannot have, e.g. `job_id` without `job_chunk` (400, `invalid_options`).
+#[php_class]
+#[php(name = "Mulopimfwc\\InvalidOptionsException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct InvalidOptionsException;
+
+/// `job_id` + `job_chunk` name no chunk row (404, `job_chunk_missing`); nothing was written.
+#[php_class]
+#[php(name = "Mulopimfwc\\JobChunkMissingException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct JobChunkMissingException;
+
+/// The chunk's row is not `pending`: already applied or cancelled (409, `job_chunk_not_pending`);
+/// nothing was written.
+#[php_class]
+#[php(name = "Mulopimfwc\\JobChunkNotPendingException")]
+#[php(extends(BulkSyncException))]
+#[derive(Default)]
+pub struct JobChunkNotPendingException;
+
 fn exception(e: &EngineError) -> PhpException {
     use ext_php_rs::class::RegisteredClass;
     let ce = match e {
@@ -51,6 +73,9 @@ fn exception(e: &EngineError) -> PhpException {
         EngineError::TooManyItems { .. } => TooManyItemsException::get_metadata().ce(),
         EngineError::Database(_) => DatabaseException::get_metadata().ce(),
         EngineError::Config(_) => BulkSyncException::get_metadata().ce(),
+        EngineError::InvalidOptions(_) => InvalidOptionsException::get_metadata().ce(),
+        EngineError::JobChunkMissing { .. } => JobChunkMissingException::get_metadata().ce(),
+        EngineError::JobChunkNotPending { .. } => JobChunkNotPendingException::get_metadata().ce(),
     };
     PhpException::new(e.to_string(), i32::from(e.status()), ce)
 }
@@ -332,6 +357,9 @@ pub fn get_module(module: ModuleBuilder) -> ModuleBuilder {
         .class::<InvalidDataException>()
         .class::<TooManyItemsException>()
         .class::<DatabaseException>()
+        .class::<InvalidOptionsException>()
+        .class::<JobChunkMissingException>()
+        .class::<JobChunkNotPendingException>()
         .function(wrap_function!(mulopimfwc_bulk_sync))
         .function(wrap_function!(mulopimfwc_export))
         .function(wrap_function!(mulopimfwc_engine_version))
