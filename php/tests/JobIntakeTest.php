@@ -169,7 +169,7 @@ class JobIntakeTest extends TestCase {
 			"{\"items\": [{\"a\" 1}]}"                            => 'line 1, column 17 (byte 16)',
 			"{\"items\": [{}]"                                    => 'line 1, column 15 (byte 14)',
 			"{\"items\": [{}"                                     => 'line 1, column 14 (byte 13)',
-			"{\"items\": [{\"a\": \"open}]}"                      => 'line 1, column 17 (byte 16)',
+			"{\"items\": [{\"a\": \"open}]}"                      => 'line 1, column 18 (byte 17)',
 			"{\"other\": [1,,2], \"items\": [{}]}"                => 'line 1, column 14 (byte 13)',
 			"{\"items\": [{}], \"other\": nul}"                   => 'line 1, column 26 (byte 25)',
 			"{\"items\": [{}] \"dry_run\": true}"                 => 'line 1, column 16 (byte 15)',
