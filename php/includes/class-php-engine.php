@@ -128,8 +128,11 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 	 * Run a bulk sync.
 	 *
 	 * @param string|array $payload Raw JSON body, or the same structure as a PHP array.
-	 * @param array        $options Engine options (see tests/contract/README.md), plus `dry_run`.
-	 * @return array|WP_Error The result array, or a WP_Error for a whole-request error.
+	 * @param array        $options Engine options (see tests/contract/README.md), plus `dry_run`, and `job_id` +
+	 *                              `job_chunk` (both or neither: the run applies that chunk of a bulk-sync job exactly
+	 *                              once, see Mulopimfwc_Bulk_Sync_PHP_Engine_Engine; ignored by a dry run).
+	 * @return array|WP_Error The result array, or a WP_Error for a whole-request error (with the job options also
+	 *                        `job_chunk_missing` 404, `job_chunk_not_pending` 409, `invalid_options` 400).
 	 */
 	public function run( $payload, $options = array() ) {
 		$started                  = microtime( true );
@@ -139,6 +142,7 @@ class Mulopimfwc_Bulk_Sync_PHP_Engine {
 		Mulopimfwc_Bulk_Sync_PHP_Engine_Request::forget_slugs();
 		$opts = new Mulopimfwc_Bulk_Sync_PHP_Engine_Options( $options );
 		try {
+			$opts->job_chunk(); // Bad options end the request before the body is read, as the native engine's do.
 			try {
 				list( $items, $body_dry ) = Mulopimfwc_Bulk_Sync_PHP_Engine_Request::decode( $payload );
 			} finally {

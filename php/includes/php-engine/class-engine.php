@@ -1,7 +1,8 @@
 <?php
 /**
  * The PHP engine's order of it all (native: src/engine.rs): validate, then in one transaction resolve, lock, read,
- * plan, write, retried on a lock conflict, then the report.
+ * plan, write, retried on a lock conflict, then the report. With the options `job_id` + `job_chunk` (a bulk-sync job's
+ * chunk, issue 12) the transaction also claims the chunk's row first and marks it done last.
  *
  * Set-based: every request costs a constant number of SQL statements, whatever its item count (beyond chunking of
  * very long IN lists and multi-row writes). Read once, decide in memory, write once, in one transaction.
@@ -103,12 +104,14 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 		}
 		$this->timing->lap( 'parse', $mark );
 
+		// A dry run ignores the job chunk: nothing claimed, nothing marked.
+		$job                = $options->dry_run() ? null : $options->job_chunk();
 		$attempt            = 0;
 		$this->post_by_post = false;
 		while ( true ) {
 			try {
 				$this->attempts = $attempt + 1;
-				$outcome        = $this->attempt( $items, $errors );
+				$result         = $this->attempt( $items, $errors, $raw_items, $job );
 				break;
 			} catch ( Mulopimfwc_Bulk_Sync_Db_Exception $e ) {
 				$this->store->rollback();
@@ -123,17 +126,19 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 			}
 		}
 
-		return Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build( count( $raw_items ), $outcome, $raw_items, $options->dry_run() );
+		return $result;
 	}
 
 	/**
-	 * One transaction: resolve, lock, read, plan, write.
+	 * One transaction: (claim the job chunk,) resolve, lock, read, plan, write, (mark the chunk done,) commit.
 	 *
-	 * @param array $items  Valid items by index.
-	 * @param array $errors Validation errors by index.
-	 * @return array Outcome.
+	 * @param array      $items     Valid items by index.
+	 * @param array      $errors    Validation errors by index.
+	 * @param array      $raw_items The items as given.
+	 * @param array|null $job       [job id, chunk number] this run completes, or null.
+	 * @return array The result (Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build()).
 	 */
-	private function attempt( array $items, array $errors ) {
+	private function attempt( array $items, array $errors, array $raw_items, $job ) {
 		if ( ! $this->store->connected() ) {
 			throw new Mulopimfwc_Bulk_Sync_Db_Exception( 2006 );
 		}
@@ -144,6 +149,10 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 		// committed rows, and locking reads take no gap locks, which would block the inserts of concurrent writers.
 		$this->store->sql( 'SET TRANSACTION ISOLATION LEVEL READ COMMITTED' );
 		$this->store->sql( 'START TRANSACTION' );
+		if ( null !== $job ) {
+			// The chunk row is the transaction's first lock (before any postmeta row): see claim().
+			$this->claim( $job[0], $job[1] );
+		}
 
 		// 2. Resolve products and locations, set-based.
 		list( $resolved, $posts ) = ( new Mulopimfwc_Bulk_Sync_PHP_Engine_Resolve( $this->store, $this->t ) )->items( $items, $errors );
@@ -162,24 +171,83 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 			list( $changed, $stock_changes, $counts, $meta_writes ) = $this->plan_and_write( $resolved, $posts, $errors );
 		}
 
+		ksort( $errors );
+		$result = Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build(
+			count( $raw_items ),
+			array(
+				'errors'        => $errors,
+				'changed'       => $changed,
+				'stock_changes' => $stock_changes,
+				'changes'       => $counts,
+				'meta_writes'   => $meta_writes,
+			),
+			$raw_items,
+			$this->options->dry_run()
+		);
+
 		$mark = microtime( true );
 		try {
 			if ( $this->options->dry_run() ) {
 				$this->store->sql( 'ROLLBACK' );
 			} else {
+				if ( null !== $job ) {
+					$this->mark_done( $job[0], $job[1], $result );
+				}
 				$this->store->sql( 'COMMIT' );
 			}
 		} finally {
 			$this->timing->lap( 'write', $mark );
 		}
+		return $result;
+	}
 
-		ksort( $errors );
-		return array(
-			'errors'        => $errors,
-			'changed'       => $changed,
-			'stock_changes' => $stock_changes,
-			'changes'       => $counts,
-			'meta_writes'   => $meta_writes,
+	/**
+	 * Lock the job chunk's row and check that it waits to be applied (issue 12, "Exactly once per chunk"): a
+	 * concurrent run of the same chunk waits here until this one commits, then finds it done.
+	 *
+	 * @param int $job_id   Job id.
+	 * @param int $chunk_no Chunk number (from 0).
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception `job_chunk_missing` (404) when the chunk has no row,
+	 *                                                 `job_chunk_not_pending` (409) when it is not pending; the
+	 *                                                 transaction is rolled back, nothing written.
+	 */
+	private function claim( $job_id, $chunk_no ) {
+		$rows = $this->store->sql( "SELECT state FROM `{$this->t['chunks']}` WHERE job_id = " . (int) $job_id . ' AND chunk_no = ' . (int) $chunk_no . ' FOR UPDATE', true );
+		if ( ! $rows ) {
+			$this->store->rollback();
+			throw new Mulopimfwc_Bulk_Sync_Request_Exception(
+				'job_chunk_missing',
+				/* translators: 1: job id, 2: chunk number (from 0). */
+				sprintf( __( 'Job %1$d has no chunk %2$d: nothing was written.', 'mulopimfwc-bulk-sync' ), $job_id, $chunk_no ),
+				404
+			);
+		}
+		$state = (string) $rows[0]['state'];
+		if ( 'pending' !== $state ) {
+			$this->store->rollback();
+			throw new Mulopimfwc_Bulk_Sync_Request_Exception(
+				'job_chunk_not_pending',
+				/* translators: 1: job id, 2: chunk number (from 0), 3: the chunk's state (done, failed, cancelled). */
+				sprintf( __( 'Job %1$d chunk %2$d is %3$s: nothing was written.', 'mulopimfwc-bulk-sync' ), $job_id, $chunk_no, $state ),
+				409
+			);
+		}
+	}
+
+	/**
+	 * Record the chunk's completion in the transaction of its writes: state 'done', the counts and the result
+	 * (without `timings`, which run() adds after the commit) as JSON.
+	 *
+	 * @param int   $job_id   Job id.
+	 * @param int   $chunk_no Chunk number (from 0).
+	 * @param array $result   The result (Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build()).
+	 */
+	private function mark_done( $job_id, $chunk_no, array $result ) {
+		$json = wp_json_encode( $result, JSON_UNESCAPED_SLASHES | JSON_UNESCAPED_UNICODE );
+		$this->store->sql(
+			"UPDATE `{$this->t['chunks']}` SET state = 'done', succeeded = " . (int) $result['results']['success']
+			. ', failed = ' . (int) $result['results']['failed'] . ', result = ' . $this->store->q( (string) $json )
+			. ', finished_at = UTC_TIMESTAMP() WHERE job_id = ' . (int) $job_id . ' AND chunk_no = ' . (int) $chunk_no
 		);
 	}
 

@@ -64,6 +64,61 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Options {
 	}
 
 	/**
+	 * The job chunk this run applies exactly once (the options `job_id` + `job_chunk`; issue 12, "Exactly once per
+	 * chunk"; native: src/options.rs job_chunk()): both or neither, `job_id` 1 or more, `job_chunk` 0 or more, each
+	 * a PHP integer or a string of decimal digits (what $wpdb reads from a row); null counts as not given. Checked on
+	 * a dry run too, which then ignores them.
+	 *
+	 * @return array|null [job id, chunk number], or null when neither is given.
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception `invalid_options` (400) for one alone or a value it cannot have.
+	 */
+	public function job_chunk() {
+		$job   = $this->int_option( 'job_id' );
+		$chunk = $this->int_option( 'job_chunk' );
+		if ( null === $job && null === $chunk ) {
+			return null;
+		}
+		if ( 0 === $job ) {
+			throw self::invalid( __( 'The job_id option must be an integer of 1 or more.', 'mulopimfwc-bulk-sync' ) );
+		}
+		if ( null === $job || null === $chunk ) {
+			throw self::invalid( __( 'The job_id and job_chunk options go together: give both or neither.', 'mulopimfwc-bulk-sync' ) );
+		}
+		return array( $job, $chunk );
+	}
+
+	/**
+	 * An integer option of 0 or more: a PHP integer or a string of decimal digits.
+	 *
+	 * @param string $key Option key.
+	 * @return int|null The value, null when absent or null.
+	 * @throws Mulopimfwc_Bulk_Sync_Request_Exception `invalid_options` for anything else.
+	 */
+	private function int_option( $key ) {
+		$v = isset( $this->opts[ $key ] ) ? $this->opts[ $key ] : null;
+		if ( null === $v || ( is_int( $v ) && $v >= 0 ) ) {
+			return $v;
+		}
+		if ( is_string( $v ) && preg_match( '/^\d{1,19}$/D', $v ) && ( strlen( ltrim( $v, '0' ) ) < 19 || strcmp( ltrim( $v, '0' ), (string) PHP_INT_MAX ) <= 0 ) ) {
+			return (int) $v;
+		}
+		throw self::invalid(
+			/* translators: %s: option name (job_id or job_chunk). */
+			sprintf( __( 'The %s option must be an integer of 0 or more (job_id: 1 or more).', 'mulopimfwc-bulk-sync' ), $key )
+		);
+	}
+
+	/**
+	 * The whole-request error of an option value that cannot be.
+	 *
+	 * @param string $message Message.
+	 * @return Mulopimfwc_Bulk_Sync_Request_Exception
+	 */
+	private static function invalid( $message ) {
+		return new Mulopimfwc_Bulk_Sync_Request_Exception( 'invalid_options', $message, 400 );
+	}
+
+	/**
 	 * Table names (native: src/sql.rs `Tables`), from the `table_prefix` option or the database's prefix.
 	 *
 	 * @param wpdb $db Database.
@@ -78,6 +133,7 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Options {
 			'tt'       => $prefix . 'term_taxonomy',
 			'tr'       => $prefix . 'term_relationships',
 			'lookup'   => $prefix . 'wc_product_meta_lookup',
+			'chunks'   => $prefix . 'mulopimfwc_job_chunks',
 		);
 	}
 
