@@ -113,9 +113,11 @@ class Mulopimfwc_Bulk_Sync_Engine {
 	 *
 	 * @param string|array $payload Raw JSON body or the same structure as an array.
 	 * @param array        $args    Extra engine options (`dry_run`, `primary_location`, ...).
-	 * @param array        $context Plugin-level, never passed to the engines: 'source' => 'rest'|'cli'|'php'
+	 * @param array        $context Plugin-level, never passed to the engines: 'source' => 'rest'|'cli'|'php'|'job'
 	 *                              (default 'php'), 'fire_completed' => bool (default true; false leaves the
-	 *                              `mulopimfwc_bulk_sync_completed` action to the caller, e.g. once per command).
+	 *                              `mulopimfwc_bulk_sync_completed` action to the caller, e.g. once per command),
+	 *                              'after_engine' => callable( array $result ) run after the engine's commit,
+	 *                              before the follow-ons.
 	 * @return array|WP_Error Result array (see tests/contract/README.md) or a whole-request error. The result's
 	 *                        `timings` adds `follow-ons` (after_sync()) to the engine's phases, and `total` is
 	 *                        this call's (see last_timings()).
@@ -140,6 +142,13 @@ class Mulopimfwc_Bulk_Sync_Engine {
 			$engine             = ( ! $this->uses_native() && null !== $this->php_engine ) ? $this->php_engine->timings() : null;
 			$this->last_timings = self::timings_of( is_array( $engine ) ? $engine : array(), null, $started );
 			return $result;
+		}
+		if ( isset( $context['after_engine'] ) ) {
+			// The caller's step between the engine's commit and the follow-ons (a job records its chunk's progress).
+			if ( is_callable( $context['after_engine'] ) ) {
+				call_user_func( $context['after_engine'], $result );
+			}
+			unset( $context['after_engine'] );
 		}
 		if ( ! isset( $context['items'] ) && isset( $result['results']['success'], $result['results']['failed'] ) ) {
 			$context['items'] = (int) $result['results']['success'] + (int) $result['results']['failed'];

@@ -31,7 +31,7 @@ class Mulopimfwc_Bulk_Sync_Idempotency {
 	/**
 	 * Response headers kept with a stored response (and sent again on replay).
 	 */
-	const KEPT_HEADERS = array( 'X-Mulopimfwc-Engine', 'X-WP-Total', 'X-WP-TotalPages' );
+	const KEPT_HEADERS = array( 'X-Mulopimfwc-Engine', 'X-WP-Total', 'X-WP-TotalPages', 'Location' );
 
 	/**
 	 * The table name.
@@ -140,10 +140,12 @@ class Mulopimfwc_Bulk_Sync_Idempotency {
 	 *
 	 * @param WP_REST_Request $request Request.
 	 * @param string          $scope   The authenticated principal ('key:…', 'webhook:…', 'wckey:ID' for a WooCommerce REST API key, 'user:ID').
-	 * @param callable        $handler Returns the route's WP_REST_Response|WP_Error.
+	 * @param callable        $handler   Returns the route's WP_REST_Response|WP_Error.
+	 * @param string|null     $body_hash SHA-256 (hex) of a body WordPress did not read (a job's streamed body),
+	 *                                   which then stands for the body in the request's hash.
 	 * @return WP_REST_Response|WP_Error
 	 */
-	public static function run( $request, $scope, $handler ) {
+	public static function run( $request, $scope, $handler, $body_hash = null ) {
 		$key = $request->get_header( 'idempotency_key' );
 		if ( null === $key ) {
 			return $handler();
@@ -169,7 +171,7 @@ class Mulopimfwc_Bulk_Sync_Idempotency {
 		}
 
 		$key_hash     = hash( 'sha256', $scope . "\n" . $key );
-		$request_hash = self::request_hash( $request );
+		$request_hash = self::request_hash( $request, $body_hash );
 		$claim        = self::claim( $key_hash, $scope, $request_hash );
 		if ( $claim instanceof WP_REST_Response || is_wp_error( $claim ) ) {
 			return $claim;
@@ -194,13 +196,16 @@ class Mulopimfwc_Bulk_Sync_Idempotency {
 	/**
 	 * What makes two requests the same: method, route, the dry-run query flag and the body.
 	 *
-	 * @param WP_REST_Request $request Request.
+	 * @param WP_REST_Request $request   Request.
+	 * @param string|null     $body_hash SHA-256 of a body read as a stream (see run()), or null.
 	 * @return string
 	 */
-	public static function request_hash( $request ) {
+	public static function request_hash( $request, $body_hash = null ) {
 		$query = $request->get_query_params();
 		$dry   = isset( $query['dry_run'] ) ? (string) ( is_scalar( $query['dry_run'] ) ? $query['dry_run'] : 'x' ) : '';
-		return hash( 'sha256', $request->get_method() . ' ' . $request->get_route() . "\ndry_run=" . $dry . "\n" . $request->get_body() );
+		$type  = $request->get_content_type();
+		$body  = null === $body_hash ? $request->get_body() : 'sha256:' . $body_hash . "\n" . ( is_array( $type ) && isset( $type['value'] ) ? $type['value'] : '' );
+		return hash( 'sha256', $request->get_method() . ' ' . $request->get_route() . "\ndry_run=" . $dry . "\n" . $body );
 	}
 
 	/**
