@@ -27,10 +27,17 @@ require_once __DIR__ . '/includes/class-idempotency.php';
 require_once __DIR__ . '/includes/class-rest-controller.php';
 require_once __DIR__ . '/includes/class-wc-auth.php';
 require_once __DIR__ . '/includes/class-db-error-dropin.php';
+require_once __DIR__ . '/includes/class-job-intake.php';
+require_once __DIR__ . '/includes/class-jobs.php';
+require_once __DIR__ . '/includes/class-rest-jobs.php';
 
 register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'activate' ) );
 register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'deactivate' ) );
 add_action( Mulopimfwc_Bulk_Sync_Idempotency::CRON_HOOK, array( 'Mulopimfwc_Bulk_Sync_Idempotency', 'prune' ) );
+// Bulk-sync jobs: their tables, their Action Scheduler actions (group mulopimfwc), their daily pruning.
+register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Jobs', 'activate' ) );
+register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Jobs', 'deactivate' ) );
+Mulopimfwc_Bulk_Sync_Jobs::hooks();
 // wp-content/db-error.php: a JSON 503 from the plugin's routes while the database is down.
 register_activation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'install' ) );
 register_deactivation_hook( __FILE__, array( 'Mulopimfwc_Bulk_Sync_Db_Error_Dropin', 'remove' ) );
@@ -59,6 +66,7 @@ function mulopimfwc_bulk_sync_boot() {
 
 	$controller = new Mulopimfwc_Bulk_Sync_REST_Controller( mulopimfwc_bulk_sync_engine() );
 	$controller->hooks();
+	( new Mulopimfwc_Bulk_Sync_REST_Jobs( $controller ) )->hooks();
 
 	if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'WP_CLI' ) ) {
 		require_once __DIR__ . '/includes/class-cli-command.php';
