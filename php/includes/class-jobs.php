@@ -48,6 +48,36 @@ class Mulopimfwc_Bulk_Sync_Jobs {
 		add_action( 'action_scheduler_failed_action', array( __CLASS__, 'recover_action' ), 10, 1 );
 		add_action( 'action_scheduler_failed_execution', array( __CLASS__, 'recover_action' ), 10, 1 );
 		add_action( 'action_scheduler_unexpected_shutdown', array( __CLASS__, 'recover_action' ), 10, 1 );
+		add_filter( 'action_scheduler_queue_runner_concurrent_batches', array( __CLASS__, 'concurrent_batches' ) );
+	}
+
+	/**
+	 * While a job is queued or running, let Action Scheduler run several batches at once (its default is one:
+	 * a second WP-Cron request or `wp action-scheduler run` would stop with "too many concurrent batches"), so
+	 * that chunks run in parallel. Filter `mulopimfwc_job_runners` (default 3); never lowers the site's setting.
+	 *
+	 * @param int $batches Concurrent batches allowed so far.
+	 * @return int
+	 */
+	public static function concurrent_batches( $batches ) {
+		global $wpdb;
+		static $active = null;
+		if ( null === $active ) {
+			$table    = self::jobs_table();
+			$suppress = $wpdb->suppress_errors( true );
+			$active   = (bool) $wpdb->get_var( "SELECT 1 FROM `{$table}` WHERE state IN ('queued', 'running') LIMIT 1" ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+			$wpdb->suppress_errors( $suppress );
+		}
+		if ( ! $active ) {
+			return $batches;
+		}
+		/**
+		 * Filters how many Action Scheduler batches (runners) may work at once while a bulk-sync job is queued or
+		 * running.
+		 *
+		 * @param int $runners Default 3.
+		 */
+		return max( (int) $batches, (int) apply_filters( 'mulopimfwc_job_runners', 3 ) );
 	}
 
 	/**
