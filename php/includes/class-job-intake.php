@@ -407,54 +407,40 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 	}
 
 	/**
-	 * The lines of the body, split as it streams (the "\n" removed, a "\r" before it kept; a BOM removed).
+	 * The lines of the body, split as it streams, a block's worth at a time (the "\n" removed, a "\r" before it
+	 * kept; a BOM removed). A body that ends with "\n" ends with an empty line.
 	 *
-	 * @return Generator Line number (1-based) => line.
+	 * @return Generator Number (1-based) of the batch's first line => lines.
 	 */
-	private function lines() {
-		$buf   = '';
-		$no    = 0;
-		$first = true;
-		while ( true ) {
-			$block = $this->next_block();
-			if ( '' === $block ) {
+	private function line_batches() {
+		$block = $this->next_block();
+		while ( '' !== $block && strlen( $block ) < 3 ) {
+			$next = $this->next_block();
+			if ( '' === $next ) {
 				break;
 			}
-			$from = strlen( $buf );
-			$buf .= $block;
-			if ( $first ) {
-				if ( strlen( $buf ) < 3 ) {
-					continue;
-				}
-				if ( 0 === strncmp( $buf, self::BOM, 3 ) ) {
-					$buf = (string) substr( $buf, 3 );
-				}
-				$first = false;
-				$from  = 0;
-			}
-			$pos = 0;
-			while ( false !== ( $nl = strpos( $buf, "\n", max( $pos, $from ) ) ) ) { // phpcs:ignore WordPress.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
-				yield ++$no => substr( $buf, $pos, $nl - $pos );
-				$pos = $nl + 1;
-			}
-			if ( $pos > 0 ) {
-				$buf = (string) substr( $buf, $pos );
-			}
+			$block .= $next;
 		}
-		if ( $first && 0 === strncmp( $buf, self::BOM, 3 ) ) {
-			$buf = (string) substr( $buf, 3 );
+		if ( 0 === strncmp( $block, self::BOM, 3 ) ) {
+			$block = (string) substr( $block, 3 );
 		}
-		if ( '' === $buf && $no > 0 ) {
-			yield ++$no => ''; // The body ends with "\n" (a quoted CSV field left open keeps it, as fgetcsv does).
-		} elseif ( '' !== $buf ) {
-			// The end of the body: what is left has no "\n" unless the whole body was shorter than a BOM.
-			foreach ( explode( "\n", $buf ) as $i => $line ) {
-				if ( '' !== $line || 0 === $i ) {
-					yield ++$no => $line;
-				} else {
-					++$no;
-				}
+		$carry = '';
+		$no    = 0;
+		$first = true;
+		while ( $first || '' !== ( $block = $this->next_block() ) ) { // phpcs:ignore WordPress.CodeAnalysis.AssignmentInCondition.FoundInWhileCondition
+			$first = false;
+			$nl    = strrpos( $block, "\n" );
+			if ( false === $nl ) {
+				$carry .= $block; // A line longer than a block goes on.
+				continue;
 			}
+			$lines = explode( "\n", $carry . substr( $block, 0, $nl ) );
+			$carry = (string) substr( $block, $nl + 1 );
+			yield $no + 1 => $lines;
+			$no += count( $lines );
+		}
+		if ( '' !== $carry || $no > 0 ) {
+			yield $no + 1 => array( $carry );
 		}
 	}
 
@@ -465,27 +451,30 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 	 */
 	private function read_ndjson() {
 		$valid = 0;
-		foreach ( $this->lines() as $no => $line ) {
-			if ( '' === $line || strspn( $line, " \t\r" ) === strlen( $line ) ) {
-				continue;
-			}
-			if ( "\r" === substr( $line, -1 ) ) {
-				$line = substr( $line, 0, -1 );
-			}
-			$value = json_decode( $line, true, 512, JSON_BIGINT_AS_STRING );
-			if ( null === $value && JSON_ERROR_NONE !== json_last_error() ) {
-				$added = $this->add_rejected(
-					$no,
-					'invalid_json',
-					/* translators: 1: line number, 2: the JSON parser's message. */
-					sprintf( __( 'Line %1$d is not valid JSON: %2$s', 'mulopimfwc-bulk-sync' ), $no, json_last_error_msg() )
-				);
-			} else {
-				++$valid;
-				$added = $this->add_item( $line, $no, $value );
-			}
-			if ( is_wp_error( $added ) ) {
-				return $added;
+		foreach ( $this->line_batches() as $first_no => $lines ) {
+			foreach ( $lines as $i => $line ) {
+				if ( '' === $line || strspn( $line, " \t\r" ) === strlen( $line ) ) {
+					continue;
+				}
+				$no = $first_no + $i;
+				if ( "\r" === substr( $line, -1 ) ) {
+					$line = substr( $line, 0, -1 );
+				}
+				$value = json_decode( $line, true, 512, JSON_BIGINT_AS_STRING );
+				if ( null === $value && JSON_ERROR_NONE !== json_last_error() ) {
+					$added = $this->add_rejected(
+						$no,
+						'invalid_json',
+						/* translators: 1: line number, 2: the JSON parser's message. */
+						sprintf( __( 'Line %1$d is not valid JSON: %2$s', 'mulopimfwc-bulk-sync' ), $no, json_last_error_msg() )
+					);
+				} else {
+					++$valid;
+					$added = $this->add_item( $line, $no, $value );
+				}
+				if ( true !== $added ) {
+					return $added;
+				}
 			}
 		}
 		if ( 0 === $this->items_total ) {
@@ -517,44 +506,33 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 		$record   = null;
 		$start    = 0;
 		$in_quote = false;
-		$lines    = $this->lines();
-		while ( true ) {
-			if ( $lines->valid() ) {
-				$no   = $lines->key();
-				$line = $lines->current();
-				$lines->next();
+		foreach ( $this->line_batches() as $first_no => $lines ) {
+			foreach ( $lines as $i => $line ) {
 				if ( null === $record ) {
 					if ( '' === $line || strspn( $line, " \t\r" ) === strlen( $line ) ) {
 						continue; // Blank line.
 					}
 					$record = $line;
-					$start  = $no;
+					$start  = $first_no + $i;
 				} else {
 					$record .= "\n" . $line;
 				}
 				if ( $in_quote || false !== strpos( $line, '"' ) ) {
 					$in_quote = self::csv_open_after( $line, $in_quote );
+					if ( $in_quote ) {
+						continue; // A quoted field goes on on the next line.
+					}
 				}
-				if ( $in_quote ) {
-					continue; // A quoted field goes on on the next line.
+				$added  = $this->add_csv_record( $header, $record, $start );
+				$record = null;
+				if ( true !== $added ) {
+					return $added;
 				}
-			} elseif ( null === $record ) {
-				break;
 			}
-			if ( "\r" === substr( $record, -1 ) ) {
-				$record = substr( $record, 0, -1 );
-			}
-			$cells  = str_getcsv( $record, ',', '"', '' );
-			$record = null;
-			if ( null === $header ) {
-				$header = self::csv_header( $cells );
-				if ( is_wp_error( $header ) ) {
-					return $header;
-				}
-				continue;
-			}
-			$added = $this->add_csv_row( $header, $cells, $start );
-			if ( is_wp_error( $added ) ) {
+		}
+		if ( null !== $record ) {
+			$added = $this->add_csv_record( $header, $record, $start ); // A quoted field left open at the end.
+			if ( true !== $added ) {
 				return $added;
 			}
 		}
@@ -563,6 +541,29 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 		}
 		if ( 0 === $this->items_total ) {
 			return self::invalid( __( 'The CSV input has no rows: no items.', 'mulopimfwc-bulk-sync' ) );
+		}
+		return true;
+	}
+
+	/**
+	 * One CSV record (a row, maybe over several lines): the header when there is none yet, else an item.
+	 *
+	 * @param string[]|null $header Header (set from the first record).
+	 * @param string        $record The record.
+	 * @param int           $start  Line the record starts on.
+	 * @return true|WP_Error
+	 */
+	private function add_csv_record( &$header, $record, $start ) {
+		if ( "\r" === substr( $record, -1 ) ) {
+			$record = substr( $record, 0, -1 );
+		}
+		$cells = str_getcsv( $record, ',', '"', '' );
+		if ( null !== $header ) {
+			return $this->add_csv_row( $header, $cells, $start );
+		}
+		$header = self::csv_header( $cells );
+		if ( is_wp_error( $header ) ) {
+			return $header;
 		}
 		return true;
 	}
