@@ -1,6 +1,6 @@
 <?php
 /**
- * WP-CLI: wp mulopimfwc bulk-sync <file>|-, wp mulopimfwc export
+ * WP-CLI: wp mulopimfwc bulk-sync <file>|- [--async], wp mulopimfwc export
  *
  * @package Mulopimfwc_Bulk_Sync
  */
@@ -37,24 +37,34 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 	 *
 	 * <file>
 	 * : A JSON file with the REST body (`{"items": [...]}`), or a CSV file with a header row
-	 * (sku,product_id,location_slug,location_id,stock,regular_price,sale_price). `-` reads standard input.
+	 * (sku,product_id,location_slug,location_id,stock,regular_price,sale_price). With --async also NDJSON (one
+	 * item per line). `-` reads standard input.
 	 *
 	 * [--input-format=<format>]
-	 * : Format of the input. Default: from the file name (.csv is CSV), else detected from the content.
+	 * : Format of the input. Default: from the file name (.csv is CSV, .json JSON, with --async .ndjson and .jsonl
+	 * NDJSON), else detected from the content. ndjson needs --async.
 	 * ---
 	 * options:
 	 *   - auto
 	 *   - json
+	 *   - ndjson
 	 *   - csv
 	 * default: auto
 	 * ---
 	 *
+	 * [--async]
+	 * : Do not sync now: queue the file as a job (read as a stream, stored in the database in chunks) that Action
+	 * Scheduler's runners (WP-Cron, `wp action-scheduler run`) or `wp mulopimfwc jobs run <id>` work; each chunk
+	 * is applied exactly once. Prints the job id; follow it with `wp mulopimfwc jobs status <id>`. --format and
+	 * --timings do not apply.
+	 *
+	 * [--porcelain]
+	 * : With --async: print the job id alone.
+	 *
 	 * [--chunk-size=<n>]
-	 * : Items sent to the engine per transaction (a positive integer). Capped at the engine's item limit per
-	 * request (filter mulopimfwc_max_bulk_sync_items; default 100000 with the native engine, 1000 with the PHP one).
-	 * ---
-	 * default: 1000
-	 * ---
+	 * : Items sent to the engine per transaction (a positive integer; default 1000, with --async the filter
+	 * mulopimfwc_job_chunk_size, 5000). Capped at the engine's item limit per request (filter
+	 * mulopimfwc_max_bulk_sync_items; default 100000 with the native engine, 1000 with the PHP one).
 	 *
 	 * [--dry-run]
 	 * : Validate and resolve every item, write nothing. A JSON file's own `"dry_run": true` does the same.
@@ -90,6 +100,10 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 	 *     # Where the time goes
 	 *     $ wp mulopimfwc bulk-sync stock.csv --timings
 	 *
+	 *     # A large file as a job, worked by Action Scheduler
+	 *     $ wp mulopimfwc bulk-sync stock.ndjson --async
+	 *     Success: Job 12 queued: 50000 items in 10 chunks.
+	 *
 	 * @subcommand bulk-sync
 	 *
 	 * @param array $args       Positional arguments.
@@ -105,6 +119,14 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 			WP_CLI::error( $chunk_size->get_error_message() );
 			return;
 		}
+		if ( ! empty( $assoc_args['async'] ) ) {
+			$this->queue_job( $file, $assoc_args, array_key_exists( 'chunk-size', $assoc_args ) ? $chunk_size : 0 );
+			return;
+		}
+		if ( isset( $assoc_args['input-format'] ) && 'ndjson' === $assoc_args['input-format'] ) {
+			WP_CLI::error( __( '--input-format=ndjson needs --async.', 'mulopimfwc-bulk-sync' ) );
+			return;
+		}
 		$content = self::read_input( $file );
 		if ( is_wp_error( $content ) ) {
 			WP_CLI::error( $content->get_error_message() );
@@ -113,11 +135,8 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 
 		$input_format = isset( $assoc_args['input-format'] ) ? $assoc_args['input-format'] : 'auto';
 		if ( 'auto' === $input_format ) {
-			if ( '-' !== $file && preg_match( '/\.csv$/i', $file ) ) {
-				$input_format = 'csv';
-			} elseif ( '-' !== $file && preg_match( '/\.json$/i', $file ) ) {
-				$input_format = 'json';
-			} else {
+			$input_format = self::format_from_name( $file );
+			if ( ! in_array( $input_format, array( 'csv', 'json' ), true ) ) {
 				$input_format = preg_match( '/^\s*[\{\[]/', $content ) ? 'json' : 'csv';
 			}
 		}
@@ -225,6 +244,84 @@ class Mulopimfwc_Bulk_Sync_CLI_Command {
 		if ( $print_time ) {
 			self::print_timings( $timings, $started );
 		}
+	}
+
+	/**
+	 * --async: the file (never read whole into memory: it may be gigabytes) or standard input becomes a job
+	 * (Mulopimfwc_Bulk_Sync_Jobs::create()); prints its id.
+	 *
+	 * @param string $file       Path or `-`.
+	 * @param array  $assoc_args Options.
+	 * @param int    $chunk_size --chunk-size, or 0 for the job default.
+	 */
+	private function queue_job( $file, $assoc_args, $chunk_size ) {
+		$format = isset( $assoc_args['input-format'] ) ? (string) $assoc_args['input-format'] : 'auto';
+		if ( 'auto' === $format ) {
+			$format = self::format_from_name( $file );
+		}
+		if ( '-' === $file ) {
+			$stream = STDIN;
+		} else {
+			if ( is_dir( $file ) ) {
+				/* translators: %s: path. */
+				WP_CLI::error( sprintf( __( '%s is a directory, not a file.', 'mulopimfwc-bulk-sync' ), $file ) );
+				return;
+			}
+			$stream = is_readable( $file ) ? fopen( $file, 'rb' ) : false; // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fopen
+			if ( ! $stream ) {
+				/* translators: %s: file path. */
+				WP_CLI::error( sprintf( __( 'Cannot read %s.', 'mulopimfwc-bulk-sync' ), $file ) );
+				return;
+			}
+		}
+		$user = get_current_user_id();
+		$args = array(
+			'source'    => 'cli',
+			'principal' => $user > 0 ? 'user:' . $user : 'cli',
+			'file_name' => '-' === $file ? '' : wp_basename( $file ),
+			'dry_run'   => ! empty( $assoc_args['dry-run'] ),
+		);
+		if ( $chunk_size > 0 ) {
+			$args['chunk_size'] = (int) $chunk_size;
+		}
+		$job = Mulopimfwc_Bulk_Sync_Jobs::create( $stream, $format, $args );
+		if ( STDIN !== $stream ) {
+			fclose( $stream ); // phpcs:ignore WordPress.WP.AlternativeFunctions.file_system_operations_fclose
+		}
+		if ( is_wp_error( $job ) ) {
+			WP_CLI::error( $job->get_error_message() );
+			return;
+		}
+		if ( ! empty( $assoc_args['porcelain'] ) ) {
+			WP_CLI::line( (string) (int) $job['id'] );
+			return;
+		}
+		$message = sprintf(
+			/* translators: 1: job id, 2: items in the file, 3: chunks. */
+			_n( 'Job %1$d queued: %2$d items in %3$d chunk.', 'Job %1$d queued: %2$d items in %3$d chunks.', (int) $job['chunks']['total'], 'mulopimfwc-bulk-sync' ),
+			(int) $job['id'],
+			(int) $job['items']['total'],
+			(int) $job['chunks']['total']
+		);
+		if ( ! empty( $job['dry_run'] ) ) {
+			$message .= ' ' . __( '(dry run: nothing will be written)', 'mulopimfwc-bulk-sync' );
+		}
+		WP_CLI::success( $message );
+	}
+
+	/**
+	 * The input format a file's extension names: csv (.csv), json (.json), ndjson (.ndjson, .jsonl), else auto
+	 * (also for standard input).
+	 *
+	 * @param string $file Path or `-`.
+	 * @return string
+	 */
+	private static function format_from_name( $file ) {
+		if ( '-' !== $file && preg_match( '/\.(csv|json|ndjson|jsonl)$/i', $file, $m ) ) {
+			$ext = strtolower( $m[1] );
+			return 'jsonl' === $ext ? 'ndjson' : $ext;
+		}
+		return 'auto';
 	}
 
 	/**
