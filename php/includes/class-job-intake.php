@@ -46,16 +46,16 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 	 * Media types by format (the parameters, `; charset=utf-8`, are ignored).
 	 */
 	const MEDIA_TYPES = array(
-		'application/json'         => 'json',
-		'application/x-ndjson'     => 'ndjson',
-		'application/ndjson'       => 'ndjson',
-		'application/jsonl'        => 'ndjson',
-		'application/x-jsonlines'  => 'ndjson',
-		'application/jsonlines'    => 'ndjson',
-		'text/csv'                 => 'csv',
-		'application/csv'          => 'csv',
-		'text/plain'               => 'auto',
-		'application/octet-stream' => 'auto',
+		'application/json'                  => 'json',
+		'application/x-ndjson'              => 'ndjson',
+		'application/ndjson'                => 'ndjson',
+		'application/jsonl'                 => 'ndjson',
+		'application/x-jsonlines'           => 'ndjson',
+		'application/jsonlines'             => 'ndjson',
+		'text/csv'                          => 'csv',
+		'application/csv'                   => 'csv',
+		'text/plain'                        => 'auto',
+		'application/octet-stream'          => 'auto',
 		'application/x-www-form-urlencoded' => 'auto',
 	);
 
@@ -255,8 +255,11 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 	 * @param resource $stream     A readable stream (php://input, a file).
 	 * @param string   $format     'json', 'ndjson', 'csv' or 'auto' (sniffed from the first bytes).
 	 * @param int      $chunk_size Items per chunk (at least 1).
-	 * @param callable $on_chunk   Called with each chunk as it fills (see the class docblock of the jobs design):
-	 *                             array( 'chunk_no', 'first_item', 'items', 'payload', 'rejected', 'lines' );
+	 * @param callable $on_chunk   Called in order with each chunk as it fills (and with the last one): array(
+	 *                             'chunk_no' (0-based), 'first_item' (1-based item number in the body), 'items'
+	 *                             (rejected ones included), 'payload' ('{"items":[...]}' of the valid items' raw
+	 *                             JSON text), 'rejected' (array of index, line, code, field, message), 'lines'
+	 *                             (line of each item; null for a JSON document) );
 	 *                             returns true, or a WP_Error that ends the read and is returned.
 	 * @param array    $opts       'max_items' (int, 0: no limit), 'max_chunk_items' (int, default $chunk_size).
 	 * @return array|WP_Error array( 'format', 'items', 'chunks', 'rejected', 'dry_run', 'sha256' ), or a WP_Error
@@ -400,7 +403,8 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 		$first         = false === $nl ? substr( $head, $start ) : substr( $head, $start, $nl - $start );
 		$value         = json_decode( $first, true, 512, JSON_BIGINT_AS_STRING );
 		$this->pending = $head;
-		if ( JSON_ERROR_NONE !== json_last_error() || ( false !== $nl && is_array( $value ) && isset( $value['items'] ) && is_array( $value['items'] ) && '' === trim( substr( $head, $nl ) ) ) ) {
+		if ( JSON_ERROR_NONE !== json_last_error()
+			|| ( is_array( $value ) && isset( $value['items'] ) && is_array( $value['items'] ) && ( false === $nl || '' === trim( substr( $head, $nl ) ) ) ) ) {
 			return 'json';
 		}
 		return 'ndjson';

@@ -377,6 +377,7 @@ class JobIntakeTest extends TestCase {
 			"\xEF\xBB\xBF\n  {\"items\": [{\"sku\": \"A\"}, {\"sku\": \"B\"}]}" => array( 'json', 2 ),
 			"{\n  \"dry_run\": false,\n  \"items\": [{\"sku\": \"A\"}]\n}"   => array( 'json', 1 ),
 			"{\"dry_run\": false, \"items\": [{\"sku\": \"A\"}]}\n"         => array( 'json', 1 ),
+			"{\"dry_run\": true, \"items\": [{\"sku\": \"A\"}, {}]}"           => array( 'json', 2 ),
 			"{\"sku\": \"A\"}\n{\"sku\": \"B\"}\n{\"sku\": \"C\"}\n"        => array( 'ndjson', 3 ),
 			"\r\n{\"sku\": \"A\"}"                                          => array( 'ndjson', 1 ),
 			"sku,stock\nA,1\nB,2\n"                                         => array( 'csv', 2 ),
