@@ -300,6 +300,9 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 		}
 		if ( 'auto' === $format ) {
 			$format = $this->sniff();
+			if ( 'empty' === $format ) {
+				return self::invalid( __( 'The body is empty: no items.', 'mulopimfwc-bulk-sync' ) );
+			}
 		}
 		$dry_run = false;
 		if ( 'json' === $format ) {
@@ -366,7 +369,7 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 	/**
 	 * Sniffs the format of the body: '{' first with "items" as first key is a JSON document; '{' otherwise is
 	 * NDJSON, unless the first line is no JSON value on its own or is an object with "items" (a JSON document
-	 * whose first key is another one); anything else is CSV.
+	 * whose first key is another one); anything else is CSV; 'empty' when there is nothing but white space.
 	 *
 	 * @return string
 	 */
@@ -383,7 +386,7 @@ class Mulopimfwc_Bulk_Sync_Job_Intake {
 		}
 		if ( ! isset( $head[ $start ] ) || '{' !== $head[ $start ] ) {
 			$this->pending = $head;
-			return 'csv';
+			return isset( $head[ $start ] ) ? 'csv' : 'empty';
 		}
 		$key_at = $start + 1 + strspn( $head, " \t\r\n", $start + 1 );
 		// Enough bytes to see the first key, and the first line (up to 1 MB), or the end.

@@ -392,10 +392,34 @@ class JobIntakeTest extends TestCase {
 		// First key "items": a JSON document, whatever follows (the design's rule).
 		list( $result ) = $this->intake( "{\"items\": 1}\n{\"items\": 2}\n", 'auto' );
 		self::assertWpError( $result, 'invalid_data', 400, '"items" must be an array' );
-		list( $result ) = $this->intake( '', 'auto' );
-		self::assertWpError( $result, 'invalid_data', 400 );
+		foreach ( array( '', " \r\n\t", "\xEF\xBB\xBF\n" ) as $body ) {
+			list( $result ) = $this->intake( $body, 'auto' );
+			self::assertWpError( $result, 'invalid_data', 400, 'The body is empty' );
+		}
 		list( $result ) = $this->intake( "\x89PNG\r\n\x1a\n\0\0\0", 'auto' );
 		self::assertWpError( $result, 'invalid_data', 400 );
+	}
+
+	/**
+	 * Sniffing that reads past the first 64 KB block hands every byte on once, in order.
+	 */
+	public function test_auto_format_sniffing_over_several_blocks() {
+		$long  = '{"sku":"A","note":"' . str_repeat( 'n', 150000 ) . '"}';
+		$cases = array(
+			$long . "\n{\"sku\":\"B\"}\n"                                                   => array( 'ndjson', 2 ),
+			str_repeat( ' ', 70000 ) . "\n" . $long . "\n{\"sku\":\"B\"}"                  => array( 'ndjson', 2 ),
+			'{"dry_run": true, "items": [' . $long . ', {"sku": "B"}]}'                     => array( 'json', 2 ),
+			"{\n\"note\": \"" . str_repeat( 'x', 100000 ) . "\",\n\"items\": [{\"sku\": \"B\"}]\n}" => array( 'json', 1 ),
+			str_repeat( "\r\n", 40000 ) . "sku,stock\nB,1\n"                                 => array( 'csv', 1 ),
+		);
+		foreach ( $cases as $body => $expected ) {
+			list( $result, $chunks ) = $this->intake( $body, 'auto' );
+			$this->assertIsArray( $result, substr( $body, 0, 40 ) . ': ' . ( is_wp_error( $result ) ? $result->get_error_message() : '' ) );
+			$this->assertSame( $expected, array( $result['format'], $result['items'] ) );
+			$this->assertSame( hash( 'sha256', $body ), $result['sha256'] );
+			$items = self::items( $chunks );
+			$this->assertSame( 'B', end( $items )['sku'] );
+		}
 	}
 
 	// ---------------------------------------------------------------- Chunking and limits.
