@@ -355,6 +355,68 @@ SQL;
 		$this->assertSame( $before, $this->snapshot() );
 	}
 
+	/** The native engine's answer to the same request: the result, or ['error' => code, status, message]. */
+	private function run_native( array $extra, ?array $items = null ): array {
+		$codes = array(
+			'Mulopimfwc\\InvalidOptionsException'      => 'invalid_options',
+			'Mulopimfwc\\JobChunkMissingException'     => 'job_chunk_missing',
+			'Mulopimfwc\\JobChunkNotPendingException'  => 'job_chunk_not_pending',
+			'Mulopimfwc\\DatabaseException'            => 'mulopimfwc_db_error',
+		);
+		try {
+			return \mulopimfwc_bulk_sync( array( 'items' => $items ?? self::items() ), $extra + $this->options );
+		} catch ( \Exception $e ) {
+			return array(
+				'error' => array(
+					'code'    => $codes[ get_class( $e ) ] ?? get_class( $e ),
+					'status'  => $e->getCode(),
+					'message' => $e->getMessage(),
+				),
+			);
+		}
+	}
+
+	/**
+	 * With the extension loaded, both engines on the same store: the same chunk row (the result's `engine` and the
+	 * native `stats` aside) and the same errors.
+	 */
+	public function testBothEnginesMarkTheSameChunk(): void {
+		if ( ! ( new NativeEngineAdapter() )->available() ) {
+			$this->markTestSkipped( 'extension mulopimfwc not loaded (php -d extension=/abs/libmulopimfwc.so /usr/bin/phpunit -c php/tests/phpunit-php-engine.xml)' );
+		}
+		$seen = array();
+		foreach ( array( 'php', 'native' ) as $name ) {
+			$this->tearDown();
+			$this->setUp();
+			$run   = function ( array $extra ) use ( $name ) {
+				return 'php' === $name ? $this->run_engine( $extra )[0] : $this->run_native( $extra );
+			};
+			$first = $run( $this->job() + array( 'report_meta_writes' => true ) );
+			$this->assertSame( $name, $first['engine'] ?? null, json_encode( $first ) );
+			$row    = $this->chunkRow();
+			$result = json_decode( (string) $row['result'], true );
+			$this->assertSame( $name, $result['engine'] );
+			unset( $result['engine'], $result['stats'] ); // The native engine's statement count is its own.
+			$this->assertArrayNotHasKey( 'timings', $result );
+			foreach ( $result['meta_writes'] as &$w ) {
+				$w[1] = 0; // Meta ids: each store hands out its own.
+			}
+			unset( $w );
+			$seen[ $name ] = array(
+				'row'         => array( $row['state'], $row['succeeded'], $row['failed'] ),
+				'result'      => $result,
+				'stock'       => $this->stock(),
+				'again'       => $run( $this->job() ),
+				'missing'     => $run( $this->job( 4 ) ),
+				'alone'       => $run( array( 'job_id' => 12 ) ),
+				'zero'        => $run( array( 'job_id' => 0, 'job_chunk' => 3 ) ),
+				'bad'         => $run( array( 'job_id' => 12, 'job_chunk' => '3a' ) ),
+				'dry_missing' => isset( $run( array( 'dry_run' => true ) + $this->job( 4 ) )['error'] ),
+			);
+		}
+		$this->assertSame( $seen['php'], $seen['native'] );
+	}
+
 	/** Both or neither, integers (or strings of digits): else invalid_options, before any statement. */
 	public function testBadJobOptions(): void {
 		$before = $this->snapshot();
