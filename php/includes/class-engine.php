@@ -346,6 +346,16 @@ class Mulopimfwc_Bulk_Sync_Engine {
 		if ( is_a( $e, 'Mulopimfwc\\InvalidDataException' ) ) {
 			return new WP_Error( 'invalid_data', $e->getMessage(), array( 'status' => 400 ) );
 		}
+		$codes = array(
+			'Mulopimfwc\\InvalidOptionsException'     => array( 'invalid_options', 400 ),
+			'Mulopimfwc\\JobChunkMissingException'    => array( 'job_chunk_missing', 404 ),
+			'Mulopimfwc\\JobChunkNotPendingException' => array( 'job_chunk_not_pending', 409 ),
+		);
+		foreach ( $codes as $exception => $code ) {
+			if ( is_a( $e, $exception ) ) {
+				return new WP_Error( $code[0], $e->getMessage(), array( 'status' => $code[1] ) );
+			}
+		}
 		if ( is_a( $e, 'Mulopimfwc\\DatabaseException' ) ) {
 			// Our own message: whatever the driver said may name a host or user.
 			return new WP_Error(

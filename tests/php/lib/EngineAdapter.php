@@ -33,6 +33,9 @@ final class NativeEngineAdapter implements EngineAdapter
         'Mulopimfwc\\InvalidDataException' => 'invalid_data',
         'Mulopimfwc\\TooManyItemsException' => 'too_many_items',
         'Mulopimfwc\\DatabaseException' => 'mulopimfwc_db_error',
+        'Mulopimfwc\\InvalidOptionsException' => 'invalid_options',
+        'Mulopimfwc\\JobChunkMissingException' => 'job_chunk_missing',
+        'Mulopimfwc\\JobChunkNotPendingException' => 'job_chunk_not_pending',
     ];
 
     public function name(): string
