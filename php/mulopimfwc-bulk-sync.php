@@ -71,6 +71,8 @@ function mulopimfwc_bulk_sync_boot() {
 	if ( defined( 'WP_CLI' ) && WP_CLI && class_exists( 'WP_CLI' ) ) {
 		require_once __DIR__ . '/includes/class-cli-command.php';
 		WP_CLI::add_command( 'mulopimfwc', new Mulopimfwc_Bulk_Sync_CLI_Command( mulopimfwc_bulk_sync_engine() ) );
+		require_once __DIR__ . '/includes/class-cli-jobs-command.php';
+		WP_CLI::add_command( 'mulopimfwc jobs', 'Mulopimfwc_Bulk_Sync_CLI_Jobs_Command' );
 	}
 }
 add_action( 'plugins_loaded', 'mulopimfwc_bulk_sync_boot' );
