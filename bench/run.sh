@@ -27,6 +27,15 @@
 #                         comma-separated, each STACK or STACK+redis (default: wc105,wc79+redis, --quick: wc105;
 #                         `none` for none);
 #                         a section of the report
+#   --jobs-only           the bulk-sync jobs case alone (bench/lib/jobs.php): a store of its own (site bench-jobs,
+#                         MariaDB run dir target/bench-jobs-mariadb, same port) with 200,000 SKUs at 5 locations,
+#                         a 1,000,000-item NDJSON job created over HTTP and worked by 1, 2 and 3 concurrent
+#                         `wp action-scheduler run` processes, each from the same restored database, beside the
+#                         same items synchronously (`wp mulopimfwc bulk-sync FILE`) and 100,000 items over HTTP;
+#                         results in bench/results/jobs-latest.{md,json} (~15 min)
+#   --jobs-runners LIST   runner counts of the jobs case (default 1,2,3)
+#   --jobs-products N     SKUs of the jobs store (default 200000; the job has N x 5 items)
+#   --jobs-http-items N   items of the synchronous HTTP comparison (default 100000; 0: none)
 #
 # What it does: builds the extension (./build.sh build), starts a private MariaDB (tests/lib/mariadb.sh with
 # its own run dir target/bench-mariadb, port 33406, a bigger buffer pool), a WooCommerce store over nginx +
@@ -57,6 +66,7 @@ die() { printf 'bench: error: %s\n' "$*" >&2; exit 1; }
 quick=0 no_baseline=0 no_100k=0 runs=5 max_case=3600 sizes= keep=0 profile=0 profile_only=0
 export=1 export_only=0 export_runs=
 stack="${MULOPIMFWC_BENCH_STACK:-wc79}" redis=0 extra_stacks=default
+jobs_only=0 jobs_runners=1,2,3 jobs_products=200000 jobs_http_items=100000
 args_given="$*"
 while [ $# -gt 0 ]; do
     case "$1" in
@@ -81,6 +91,13 @@ while [ $# -gt 0 ]; do
         --redis) redis=1 ;;
         --extra-stacks) extra_stacks=${2:?--extra-stacks LIST}; shift ;;
         --extra-stacks=*) extra_stacks=${1#*=} ;;
+        --jobs-only) jobs_only=1 ;;
+        --jobs-runners) jobs_runners=${2:?--jobs-runners LIST}; shift ;;
+        --jobs-runners=*) jobs_runners=${1#*=} ;;
+        --jobs-products) jobs_products=${2:?--jobs-products N}; shift ;;
+        --jobs-products=*) jobs_products=${1#*=} ;;
+        --jobs-http-items) jobs_http_items=${2:?--jobs-http-items N}; shift ;;
+        --jobs-http-items=*) jobs_http_items=${1#*=} ;;
         -h | --help) sed -n '2,/^set -euo/p' "${BASH_SOURCE[0]}" | grep -v '^set -euo' | sed 's/^# \{0,1\}//'; exit 0 ;;
         *) die "unknown option $1 (--help)" ;;
     esac
@@ -92,6 +109,14 @@ export_runs=${export_runs:-$runs}
 [[ "$export_runs" =~ ^[1-9][0-9]*$ ]] || die "--export-runs must be a positive integer"
 [ "$export_only" = 1 ] && [ "$export" = 0 ] && die "--export-only and --no-export contradict each other"
 case "$stack" in wc79 | wc105 | nowc) ;; *) die "--stack must be wc79, wc105 or nowc" ;; esac
+[[ "$jobs_runners" =~ ^[1-9][0-9]*(,[1-9][0-9]*)*$ ]] || die "--jobs-runners must be a comma-separated list of positive integers"
+[[ "$jobs_products" =~ ^[1-9][0-9]*$ ]] || die "--jobs-products must be a positive integer"
+[[ "$jobs_http_items" =~ ^[0-9]+$ ]] || die "--jobs-http-items must be an integer"
+if [ "$jobs_only" = 1 ]; then
+    [ "$stack" = nowc ] && die "--jobs-only needs WooCommerce (Action Scheduler): --stack wc79 or wc105"
+    [ "$redis" = 1 ] && die "--jobs-only restores the database between runs and has no Redis: leave out --redis"
+    SITE=bench-jobs
+fi
 
 
 name=latest
@@ -117,7 +142,12 @@ fi
 [[ "$sizes" =~ ^[0-9]+(,[0-9]+)*$ ]] || die "--sizes must be a comma-separated list of integers"
 
 # The private MariaDB and the site: own run dir, port and site dir, so nothing collides with the tests.
-export MULOPIMFWC_TEST_RUN_DIR="${MULOPIMFWC_BENCH_DB_DIR:-$REPO/target/bench-mariadb}"
+# (the jobs case: a run dir of its own, whose data dir it copies and restores between runs)
+if [ "$jobs_only" = 1 ]; then
+    export MULOPIMFWC_TEST_RUN_DIR="${MULOPIMFWC_BENCH_DB_DIR:-$REPO/target/bench-jobs-mariadb}"
+else
+    export MULOPIMFWC_TEST_RUN_DIR="${MULOPIMFWC_BENCH_DB_DIR:-$REPO/target/bench-mariadb}"
+fi
 export MULOPIMFWC_TEST_DB_PORT="${MULOPIMFWC_BENCH_DB_PORT:-33406}"
 export MULOPIMFWC_E2E_DIR="${MULOPIMFWC_BENCH_SITE_DIR:-$REPO/target/bench-e2e}"
 export MULOPIMFWC_REDIS_DIR="${MULOPIMFWC_BENCH_REDIS_DIR:-$REPO/target/bench-redis}"
@@ -133,9 +163,10 @@ SITE_SH="$REPO/tests/e2e/lib/site.sh"
 mkdir -p "$WORK" "$RESULTS"
 t_start=$(date +%s)
 
-# matplotlib in a venv (in the background while the rest starts)
+# matplotlib in a venv (in the background while the rest starts; the jobs case draws no plot)
 venv_log="$WORK/venv.log"
 (
+    if [ "$jobs_only" = 1 ]; then exit 0; fi
     if [ ! -x "$VENV/bin/python" ] || ! "$VENV/bin/python" -c 'import matplotlib' 2>/dev/null; then
         python3 -m venv "$VENV" && "$VENV/bin/pip" install -q --disable-pip-version-check matplotlib
     fi
@@ -151,6 +182,7 @@ cleanup() {
         return 0
     fi
     bash "$SITE_SH" stop "$SITE" >/dev/null 2>&1 || true
+    rm -rf "$WORK/jobs-snapshot" # the jobs case's copy of the data dir
     "$MARIADB_SH" stop >/dev/null 2>&1 || true
     "$REPO/tests/lib/redis.sh" stop >/dev/null 2>&1 || true
 }
@@ -180,7 +212,7 @@ setup_store() {
     bash "$SITE_SH" start "$SITE" --stack "$st" "${redis_arg[@]}" --engine native --workers 2 || rc=$?
     [ "$rc" = 0 ] || return "$rc"
     eval "$(bash "$SITE_SH" env "$SITE")"
-    export E2E_URL E2E_WP_DIR E2E_API_KEY E2E_DB_NAME E2E_DB_SOCKET E2E_DB_USER E2E_DB_PASSWORD
+    export E2E_URL E2E_WP_DIR E2E_API_KEY E2E_DB_NAME E2E_DB_SOCKET E2E_DB_USER E2E_DB_PASSWORD E2E_WP_CLI
     cp "$BENCH/mu-plugin/mulopimfwc-bench.php" "$E2E_WP_DIR/wp-content/mu-plugins/mulopimfwc-bench.php"
     export BENCH_SO="$SO"
     local tpl_args=()
@@ -191,7 +223,7 @@ setup_store() {
     fi
     say "seeding the store (bench/lib/seed.php)"
     php -d memory_limit=2G "$BENCH/lib/seed.php" --socket "$MULOPIMFWC_DB_ROOT_SOCKET" --db "$E2E_DB_NAME" --api-key "$E2E_API_KEY" \
-        --schema "$REPO/tests/sql/schema.sql" "${tpl_args[@]}" --out "$WORK/state.json"
+        --schema "$REPO/tests/sql/schema.sql" "${tpl_args[@]}" "${SEED_ARGS[@]}" --out "$WORK/state.json"
     if [ "$rd" = 1 ]; then "$REPO/tests/lib/redis.sh" flush-prefix "${E2E_REDIS_PREFIX:?}" || true; fi
     rm -f "$WORK"/payload-*.json
 
@@ -237,10 +269,31 @@ setup_store() {
         "$st" "${E2E_WC_VERSION:-}" "$rd"
 }
 
+SEED_ARGS=()
+if [ "$jobs_only" = 1 ]; then
+    # N SKUs at 5 locations: 1 in 10 a variation (variable products of 5 variations), the rest simple products
+    jobs_variable=$((jobs_products / 50))
+    SEED_ARGS=(--simple $((jobs_products - 5 * jobs_variable)) --variable "$jobs_variable" --locations 5)
+fi
 rc=0
 setup_store "$stack" "$redis" "$WORK/meta.json" || rc=$?
 if [ "$rc" = 3 ]; then die "the stack $stack's software is missing here (tests/lib/deps.sh; see above): --stack nowc runs without WooCommerce"; fi
 [ "$rc" = 0 ] || die "the store did not start (tests/e2e/lib/site.sh exited $rc)"
+
+# The jobs case: bench/lib/jobs.php (data files, snapshot, runs), then bench/lib/jobs-report.php.
+if [ "$jobs_only" = 1 ]; then
+    say "jobs: $((jobs_products * 5)) items, runners $jobs_runners, synchronous comparison (bench/lib/jobs.php)"
+    rm -f "$WORK/raw-jobs.json"
+    php -d memory_limit=2G "$BENCH/lib/jobs.php" --state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-jobs.json" \
+        --meta "$WORK/meta.json" --runners "$jobs_runners" --http-items "$jobs_http_items"
+    php "$BENCH/lib/jobs-report.php" "$WORK/raw-jobs.json" "$WORK" >"$WORK/jobs-report.txt"
+    cp "$WORK/jobs-latest.md" "$RESULTS/jobs-latest.md"
+    cp "$WORK/jobs-latest.json" "$RESULTS/jobs-latest.json"
+    cat "$WORK/jobs-report.txt"
+    echo
+    echo "results: bench/results/jobs-latest.md, jobs-latest.json ($(($(date +%s) - t_start)) s)"
+    exit 0
+fi
 
 driver_args=(--state "$WORK/state.json" --work "$WORK" --out "$WORK/raw-$name.json" --meta "$WORK/meta.json"
     --sizes "$sizes" --runs "$runs" --slow-runs "$slow_runs" --max-case-seconds "$max_case")
