@@ -44,7 +44,7 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	 * ---
 	 *
 	 * [--per_page=<n>]
-	 * : How many jobs to list (a positive integer).
+	 * : How many jobs to list, newest first (1 to 100).
 	 * ---
 	 * default: 20
 	 * ---
