@@ -578,7 +578,13 @@ CREATE TABLE {$chunks} (
 		}
 		$table    = self::chunks_table();
 		$job_id   = (int) $job['id'];
-		$deadline = microtime( true ) + 10;
+		/**
+		 * Filters how many seconds a chunk that must wait for an earlier one polls for it (every 0.25 s) before it
+		 * is rescheduled (filter `mulopimfwc_job_chunk_wait`).
+		 *
+		 * @param int $seconds Default 10.
+		 */
+		$deadline = microtime( true ) + max( 0, (int) apply_filters( 'mulopimfwc_job_chunk_poll', 10 ) );
 		$mine     = null;
 		do {
 			$earlier = $wpdb->get_col( $wpdb->prepare( "SELECT chunk_no FROM `{$table}` WHERE job_id = %d AND chunk_no < %d AND state = 'pending' ORDER BY chunk_no", $job_id, (int) $chunk['chunk_no'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
@@ -599,8 +605,11 @@ CREATE TABLE {$chunks} (
 			if ( ! $blocked ) {
 				return true;
 			}
+			if ( microtime( true ) >= $deadline ) {
+				break;
+			}
 			usleep( 250000 );
-		} while ( microtime( true ) < $deadline );
+		} while ( true );
 		return false;
 	}
 
