@@ -33,7 +33,7 @@ $ratio = static function ( $a, $b ) use ( $ok ) {
 
 $rows = array();
 $m    = array();
-$m[]  = '# Bulk-sync jobs benchmark: 1,000,000 items on Action Scheduler';
+$m[]  = sprintf( '# Bulk-sync jobs benchmark: %s items on Action Scheduler', $num( $meta['data']['items'] ?? null ) );
 $m[]  = '';
 $m[]  = sprintf( 'Date: %s · machine: **%s CPU cores** (%s), %s RAM · %s · load average at the start %s', $meta['date'] ?? '?', $meta['nproc'] ?? '?', $meta['cpu'] ?? '?', $meta['memory'] ?? '?', $meta['kernel'] ?? '', $meta['load'] ?? '?' );
 $m[]  = '';
@@ -52,8 +52,8 @@ $m[] = sprintf(
 $m[] = '';
 $m[] = '**job-N** = `POST /wp-json/mulopimfwc/v1/inventory/bulk-sync/jobs` (`Content-Type: application/x-ndjson`, the file streamed by curl; the body stored as chunks in the database: the creation column), then N concurrent `wp action-scheduler run --group=mulopimfwc --batch-size=1` processes (WP-CLI 2.12, the extension loaded, native engine); **wall** = from the first runner\'s start to the job\'s state `done` (the jobs table polled every 0.2 s). **sync-cli** = the same items synchronously, `wp mulopimfwc bulk-sync FILE.json --chunk-size=C` with the job\'s chunk size (the process\'s wall time: WordPress\'s boot and reading the whole file included). **sync-http** = one `POST /wp-json/mulopimfwc/v1/inventory/bulk-sync` with the first items (curl\'s total time). Each case once, each from the same database: the data dir copied after seeding and copied back before each case (server restarted, its buffer pool loaded back). Statements: the server\'s `Questions` delta over the case (every runner\'s WordPress boot, Action Scheduler\'s claims and logs, the engine, the follow-ons), this script\'s own polls subtracted.';
 $m[] = '';
-$m[] = '| case | items | wall s | items/s | × job-1 | × sync-cli | creation s (statements) | chunks | statements | statements per chunk | same database as sync-cli |';
-$m[] = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
+$m[] = '| case | items | wall s | items/s | × job-1 | × sync-cli | creation s (statements) | creation + wall s | chunks | statements | statements per chunk | same database as sync-cli |';
+$m[] = '|---|---:|---:|---:|---:|---:|---:|---:|---:|---:|---:|---|';
 foreach ( $jobs as $r ) {
 	$is_job = 0 === strpos( $r['case'], 'job-' );
 	$chunks = $is_job ? ( $r['chunks'] ?? null ) : ( 'sync-cli' === $r['case'] ? (int) ceil( $r['items'] / max( 1, $r['chunk_size'] ?? 1 ) ) : 1 );
@@ -62,7 +62,7 @@ foreach ( $jobs as $r ) {
 		$same .= sprintf( ' (sample: %d of %d values as the file)', $r['digest']['sample_as_file'], $r['digest']['sample_values'] );
 	}
 	$m[] = sprintf(
-		'| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |',
+		'| %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s | %s |',
 		$r['case'] . ( empty( $r['ok'] ) ? ' **FAILED**' : '' ),
 		$num( $r['items'] ),
 		$num( $r['wall_seconds'] ?? null, 1 ),
@@ -70,6 +70,7 @@ foreach ( $jobs as $r ) {
 		$is_job ? $ratio( $r, $one ) : '–',
 		'sync-cli' === $r['case'] || 'sync-http' === $r['case'] ? '–' : $ratio( $r, $sync ),
 		$is_job ? sprintf( '%s (%s)', $num( $r['create_seconds'] ?? null, 1 ), $num( $r['create_statements'] ?? null ) ) : '–',
+		$is_job && isset( $r['create_seconds'], $r['wall_seconds'] ) ? $num( $r['create_seconds'] + $r['wall_seconds'], 1 ) : '–',
 		$num( $chunks ),
 		$num( $r['statements'] ?? null ),
 		$chunks ? $num( ( $r['statements'] ?? 0 ) / $chunks ) : '–',
@@ -90,11 +91,12 @@ foreach ( $jobs as $r ) {
 		'by_command'            => isset( $r['by_command'] ) ? array_slice( $r['by_command'], 0, 12, true ) : null,
 		'runner_restarts'       => $r['runner_restarts'] ?? null,
 		'same_database_as_sync' => $r['same_database_as_sync'] ?? null,
+		'phases_ms'             => $r['phases_ms'] ?? null,
 		'first_error'           => $r['first_error'] ?? null,
 	);
 }
 $m[] = '';
-$m[] = '× job-1, × sync-cli: items per second over those of job-1 / sync-cli (the same 1,000,000 items; above 1 is faster). The job\'s wall time leaves out its creation (the column beside it): end to end, a job takes creation + wall.';
+$m[] = sprintf( '× job-1, × sync-cli: items per second over those of job-1 / sync-cli (the same %s items; above 1 is faster). The job\'s wall time leaves out its creation (the column beside it): end to end, a job takes creation + wall.', $num( $d['items'] ?? null ) );
 $m[] = '';
 
 // Statements by command, the job cases and the synchronous CLI.
@@ -115,6 +117,39 @@ if ( $cmds ) {
 			continue;
 		}
 		$m[] = '| ' . $r['case'] . ' | ' . implode( ' | ', array_map( static function ( $k ) use ( $r, $num ) { return $num( $r['by_command'][ $k ] ?? 0 ); }, $cmds ) ) . ' |';
+	}
+	$m[] = '';
+}
+
+// Where the synchronous runs' time goes: the engine's phases and the plugin's follow-ons (sync-cli: `--timings`,
+// summed over the chunks; sync-http: the Server-Timing header).
+$phased = array_values( array_filter( $jobs, static function ( $r ) { return ! empty( $r['phases_ms'] ); } ) );
+if ( $phased ) {
+	$names = array();
+	foreach ( $phased as $r ) {
+		foreach ( array_keys( $r['phases_ms'] ) as $k ) {
+			if ( 'total' !== $k ) {
+				$names[ $k ] = true;
+			}
+		}
+	}
+	$names = array_keys( $names );
+	$m[]   = 'Where the synchronous runs\' time goes (seconds, share of the phases\' sum; sync-cli: `--timings`, summed over its chunks; sync-http: the `Server-Timing` header):';
+	$m[]   = '';
+	$m[]   = '| case | ' . implode( ' | ', $names ) . ' |';
+	$m[]   = '|---|' . str_repeat( '---:|', count( $names ) );
+	foreach ( $phased as $r ) {
+		$sum = array_sum( array_intersect_key( $r['phases_ms'], array_flip( $names ) ) );
+		$m[] = '| ' . $r['case'] . ' | ' . implode(
+			' | ',
+			array_map(
+				static function ( $k ) use ( $r, $sum ) {
+					$v = $r['phases_ms'][ $k ] ?? 0;
+					return sprintf( '%.1f (%d%%)', $v / 1000, $sum > 0 ? round( 100 * $v / $sum ) : 0 );
+				},
+				$names
+			)
+		) . ' |';
 	}
 	$m[] = '';
 }
