@@ -156,6 +156,7 @@ if ( $phased ) {
 
 $notes = array();
 $notes[] = sprintf( 'The machine has %s CPU cores, shared by MariaDB, the runners (each a PHP process: WordPress, Action Scheduler, the engine) and this script: more runners than cores add contention, not throughput; expect 3 runners not to beat 2 by much.', $meta['nproc'] ?? '?' );
+$notes[] = 'Load average (1, 5, 15 min) at each case\'s start, before its own processes (the machine is shared with other work: 2 means both cores already busy): ' . implode( '; ', array_map( static function ( $r ) { return sprintf( '%s %s', $r['case'], $r['load_at_start'] ?? '?' ); }, $jobs ) ) . '.';
 foreach ( $jobs as $r ) {
 	if ( isset( $r['runner_command'] ) ) {
 		$notes[] = sprintf(

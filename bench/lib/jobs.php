@@ -6,7 +6,7 @@
  * each case).
  *
  *   php bench/lib/jobs.php --state STATE.json --work DIR --out RAW.json [--meta META.json] [--runners 1,2,3]
- *       [--http-items 100000] [--timeout 900] [--cases job,sync-cli,sync-http]
+ *       [--http-items 100000] [--timeout 1800] [--cases job,sync-cli,sync-http]
  *
  * Environment: as bench/lib/driver.php (E2E_* of tests/e2e/lib/site.sh env, MULOPIMFWC_DB_ROOT_SOCKET, BENCH_SO),
  * plus E2E_WP_CLI (the site's wp) and the MULOPIMFWC_TEST_* settings of tests/lib/mariadb.sh (the bench's private
@@ -29,7 +29,7 @@ require __DIR__ . '/common.php';
 $o          = bench_options( 'jobs.php', array( 'state:', 'work:', 'out:', 'meta:', 'runners:', 'http-items:', 'timeout:', 'cases:' ) );
 $runner_ns  = array_map( 'intval', explode( ',', $o['runners'] ?? '1,2,3' ) );
 $http_items = (int) ( $o['http-items'] ?? 100000 );
-$timeout    = (float) ( $o['timeout'] ?? 900 );
+$timeout    = (float) ( $o['timeout'] ?? 1800 );
 $cases_on   = explode( ',', $o['cases'] ?? 'job,sync-cli,sync-http' );
 $repo       = dirname( __DIR__, 2 );
 $wp_cli     = getenv( 'E2E_WP_CLI' ) ?: trim( (string) shell_exec( escapeshellarg( "$repo/tests/lib/deps.sh" ) . ' wp 2>/dev/null' ) );
@@ -615,7 +615,8 @@ if ( in_array( 'sync-http', $cases_on, true ) && $http_items > 0 ) {
 $results = array();
 foreach ( $plan as $i => list( $case, $n ) ) {
 	$restore = $i > 0 ? jobs_db_copy( false ) : 0.0;
-	say( sprintf( '== %s%s (database restored in %.0f s)', $case, $n ? "-$n" : '', $restore ) );
+	$load = sys_getloadavg();
+	say( sprintf( '== %s%s (database restored in %.0f s; load average %.2f)', $case, $n ? "-$n" : '', $restore, $load[0] ) );
 	if ( 'job' === $case ) {
 		$r = jobs_case_job( $n, $data );
 	} elseif ( 'sync-cli' === $case ) {
@@ -624,6 +625,8 @@ foreach ( $plan as $i => list( $case, $n ) ) {
 		$r = jobs_case_sync_http( $data );
 	}
 	$r['restore_seconds'] = $restore;
+	$r['load_at_start']   = sprintf( '%.2f %.2f %.2f', ...$load );
+	$r['load_at_end']     = sprintf( '%.2f %.2f %.2f', ...sys_getloadavg() );
 	if ( 'sync-http' !== $case ) {
 		$r['digest'] = jobs_digest( $data['sample'] );
 	}
