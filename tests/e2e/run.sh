@@ -12,7 +12,8 @@
 #    then tests/e2e/idempotency-routes-tests.php against every site, in parallel (Idempotency-Key, dry runs, inventory/update,
 #    webhook/inventory-update, export);
 # 2b. tests/e2e/wc-run.sh: what WooCommerce reports after a sync (tests/e2e/wc-tests.php) on WooCommerce 7.9 / 10.5,
-#    with and without Redis, and with WooCommerce 10.5's product object cache;
+#    with and without Redis, and with WooCommerce 10.5's product object cache; tests/e2e/slug-run.sh; and
+#    tests/e2e/jobs-run.sh: bulk-sync jobs worked by real Action Scheduler runners (tests/e2e/jobs-tests.php);
 # 2c. tests/e2e/statements-tests.php: the server's statements of a whole request for 10 and for 5,000 items are
 #    equal, WooCommerce 7.9 / 10.5 active, both engines (sites e2e-st-wc79, e2e-st-wc105);
 # 3. php/tests/cli (PHPUnit driving the real WP-CLI as a process) on sites e2e-cli-wc79 and e2e-cli-wc105
@@ -152,6 +153,11 @@ if [ "$have_native" = 1 ]; then
     bash "$REPO/tests/e2e/slug-run.sh" >"$LOGS/slug-run.log" 2>&1 || rc=$?
     cat "$LOGS/slug-run.log"
     collect slug "$LOGS/slug-run.log" tests/e2e/slug-run.sh "$rc" 'slug '
+    say "bulk-sync jobs on Action Scheduler: a 50,000-item job by 3 runners = one synchronous run, SIGKILL, cancel, status (tests/e2e/jobs-run.sh)"
+    rc=0
+    bash "$REPO/tests/e2e/jobs-run.sh" >"$LOGS/jobs-run.log" 2>&1 || rc=$?
+    cat "$LOGS/jobs-run.log"
+    collect jobs "$LOGS/jobs-run.log" tests/e2e/jobs-run.sh "$rc" 'jobs '
 
 fi
 

@@ -561,3 +561,63 @@ add_action(
 		);
 	}
 );
+
+// 6. Issue 12 (tests/e2e/jobs-tests.php): bulk-sync jobs run by Action Scheduler.
+//    - option `mulopimfwc_e2e_job_chunk_size` (a positive integer) feeds the filter `mulopimfwc_job_chunk_size`;
+//    - option `mulopimfwc_e2e_as_failure_period` (seconds, a positive integer): Action Scheduler's
+//      `action_scheduler_failure_period` (when an action a killed runner left in progress is marked failed);
+//    - option `mulopimfwc_e2e_as_concurrent` (a positive integer): `action_scheduler_queue_runner_concurrent_batches`
+//      (so that several `wp action-scheduler run` processes may claim at once);
+//    - option `mulopimfwc_e2e_job_applied_sleep` = 'JOB:CHUNK:MS': the runner that applied chunk CHUNK of job JOB
+//      sleeps MS ms in `mulopimfwc_bulk_sync_job_chunk_applied` (after the chunk's commit, before the follow-ons);
+//    - option `mulopimfwc_e2e_record_chunks` = '1': each chunk's engine run is recorded, when it committed, as an
+//      option `mulopimfwc_e2e_chunkrun_JOB_CHUNK_PID_N` = {"start": s, "end": s, "pid": n} (microtime; start = the
+//      commit less the engine's own phases), so that a test sees which runs overlapped.
+add_filter(
+	'mulopimfwc_job_chunk_size',
+	static function ( $n ) {
+		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_job_chunk_size', $n );
+	}
+);
+add_filter(
+	'action_scheduler_failure_period',
+	static function ( $n ) {
+		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_as_failure_period', $n );
+	}
+);
+add_filter(
+	'action_scheduler_queue_runner_concurrent_batches',
+	static function ( $n ) {
+		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_as_concurrent', $n );
+	}
+);
+add_action(
+	'mulopimfwc_bulk_sync_job_chunk_applied',
+	static function ( $job_id, $chunk_no, $result = array() ) {
+		if ( '1' === (string) get_option( 'mulopimfwc_e2e_record_chunks', '' ) ) {
+			$end    = microtime( true );
+			$engine = 0.0;
+			foreach ( (array) ( $result['timings'] ?? array() ) as $phase => $ms ) {
+				$engine += in_array( $phase, array( 'parse', 'resolve', 'lock', 'read', 'plan', 'write' ), true ) ? (float) $ms / 1000 : 0.0;
+			}
+			add_option(
+				sprintf( 'mulopimfwc_e2e_chunkrun_%d_%d_%d_%d', $job_id, $chunk_no, getmypid(), wp_rand() ),
+				wp_json_encode(
+					array(
+						'start' => $end - $engine,
+						'end'   => $end,
+						'pid'   => getmypid(),
+					)
+				),
+				'',
+				'no'
+			);
+		}
+		$want = explode( ':', (string) get_option( 'mulopimfwc_e2e_job_applied_sleep', '' ) );
+		if ( 3 === count( $want ) && (int) $want[0] === (int) $job_id && (int) $want[1] === (int) $chunk_no ) {
+			usleep( 1000 * max( 0, (int) $want[2] ) );
+		}
+	},
+	10,
+	3
+);
