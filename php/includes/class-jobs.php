@@ -681,7 +681,8 @@ CREATE TABLE {$chunks} (
 	}
 
 	/**
-	 * Whether a later chunk's items must wait for an earlier chunk's.
+	 * Whether a later chunk's items must wait for an earlier chunk's: an item of the same product at the same
+	 * location, or of the same product where both move WooCommerce's own stock of it.
 	 *
 	 * @param array $earlier Keys of the earlier chunk (chunk_keys()).
 	 * @param array $later   Keys of the later chunk.
@@ -692,10 +693,13 @@ CREATE TABLE {$chunks} (
 			if ( ! isset( $earlier[ $product ] ) ) {
 				continue;
 			}
-			if ( isset( $locations['*'] ) || isset( $earlier[ $product ]['*'] ) || isset( $locations['?'] ) || isset( $earlier[ $product ]['?'] ) ) {
+			$before = $earlier[ $product ];
+			// An unknown location, both moving WooCommerce's own stock ('*'), or one location in common.
+			if ( isset( $locations['?'] ) || isset( $before['?'] ) || ( isset( $locations['*'] ) && isset( $before['*'] ) ) ) {
 				return true;
 			}
-			if ( array_intersect_key( $locations, $earlier[ $product ] ) ) {
+			unset( $locations['*'], $before['*'] );
+			if ( array_intersect_key( $locations, $before ) ) {
 				return true;
 			}
 		}
