@@ -11,8 +11,8 @@ defined( 'ABSPATH' ) || exit;
 /**
  * Lists, shows, cancels and runs bulk-sync jobs.
  *
- * A job is a bulk-sync file split into chunks, each one Action Scheduler action in group `mulopimfwc` (WP-Cron,
- * `wp action-scheduler run` or `wp mulopimfwc jobs run` work them); each chunk is applied exactly once.
+ * A job is a bulk-sync file split into chunks, each one Action Scheduler action in group `mulopimfwc`.
+ * WP-Cron, `wp action-scheduler run` or `wp mulopimfwc jobs run` work them; each chunk is applied once.
  */
 class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 
@@ -35,7 +35,6 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	 * : Only jobs in this state.
 	 * ---
 	 * options:
-	 *   - receiving
 	 *   - queued
 	 *   - running
 	 *   - done
@@ -68,12 +67,9 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	 * ## EXAMPLES
 	 *
 	 *     # The last 20 jobs
-	 *     $ wp mulopimfwc jobs list
-	 *     +----+-------+-------+-----------+-----------+--------+----------------------+----------------------+
-	 *     | id | state | items | processed | succeeded | failed | created_at           | finished_at          |
-	 *     +----+-------+-------+-----------+-----------+--------+----------------------+----------------------+
-	 *     | 12 | done  | 50000 | 50000     | 49990     | 10     | 2026-12-06T10:00:00Z | 2026-12-06T10:01:02Z |
-	 *     +----+-------+-------+-----------+-----------+--------+----------------------+----------------------+
+	 *     $ wp mulopimfwc jobs list --format=csv
+	 *     id,state,items,processed,succeeded,failed,created_at,finished_at
+	 *     12,done,50000,50000,49990,10,2026-12-06T10:00:00Z,2026-12-06T10:01:02Z
 	 *
 	 *     # The ids of the jobs still waiting for a runner
 	 *     $ wp mulopimfwc jobs list --state=queued --format=ids
@@ -123,7 +119,7 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	}
 
 	/**
-	 * Shows a job: its state, item and chunk counts, timings, and the items that failed (paged).
+	 * Shows a job: its state, counts, timings and the items that failed (paged).
 	 *
 	 * ## OPTIONS
 	 *
@@ -174,7 +170,9 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	}
 
 	/**
-	 * Cancels a job: its chunks that have not started never run. A chunk already running finishes.
+	 * Cancels a job: its chunks that have not started never run.
+	 *
+	 * A chunk already being written finishes. A finished job (done or failed) cannot be cancelled.
 	 *
 	 * ## OPTIONS
 	 *
@@ -209,9 +207,11 @@ class Mulopimfwc_Bulk_Sync_CLI_Jobs_Command {
 	}
 
 	/**
-	 * Works a job in the foreground: every chunk still pending, in file order, one engine call each (for operators
-	 * who prefer a terminal to WP-Cron). Action Scheduler runners may work other chunks of the job meanwhile; no
-	 * chunk is applied twice. Then prints the job's status.
+	 * Works a job in the foreground, with a progress bar, then prints its status.
+	 *
+	 * Every chunk still pending, in file order, one engine call each (for operators who prefer a terminal to
+	 * WP-Cron). Action Scheduler runners may work other chunks of the job meanwhile; no chunk is applied twice.
+	 * The bar is drawn on STDERR, only on a terminal.
 	 *
 	 * Exits with an error when the job ends failed, cancelled or with failed items.
 	 *
