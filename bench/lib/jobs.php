@@ -476,8 +476,10 @@ function jobs_case_job( $n, array $data ) {
 	$g  = bench_http( $ch, array( CURLOPT_HTTPHEADER => array( "X-API-Key: $api_key" ) ) );
 	$s  = json_decode( (string) $g['body'], true );
 	$r['status'] = is_array( $s ) ? array_intersect_key( $s, array_flip( array( 'state', 'items', 'chunks', 'timings', 'started_at', 'finished_at', 'errors' ) ) ) : array( 'http' => $g['code'] );
-	$c = $root->query( "SELECT COUNT(*), SUM(attempts), MIN(started_at), MAX(finished_at), SUM(state = 'done'), SUM(succeeded), SUM(failed) FROM `{$prefix}mulopimfwc_job_chunks` WHERE job_id = $id" )->fetch_row();
-	$r['chunk_rows'] = array( 'count' => (int) $c[0], 'attempts' => (int) $c[1], 'first_started' => $c[2], 'last_finished' => $c[3], 'done' => (int) $c[4], 'succeeded' => (int) $c[5], 'failed' => (int) $c[6] );
+	$c = $root->query( "SELECT COUNT(*), SUM(attempts), MIN(started_at), MAX(finished_at), SUM(state = 'done'), SUM(succeeded), SUM(failed), SUM(TIMESTAMPDIFF(SECOND, started_at, finished_at)) FROM `{$prefix}mulopimfwc_job_chunks` WHERE job_id = $id" )->fetch_row();
+	// seconds_sum: each chunk's started_at (attempt begins) to finished_at (written, before COMMIT and the
+	// follow-ons), whole seconds, summed: over the wall time, how many chunks were being written at once.
+	$r['chunk_rows'] = array( 'count' => (int) $c[0], 'attempts' => (int) $c[1], 'first_started' => $c[2], 'last_finished' => $c[3], 'done' => (int) $c[4], 'succeeded' => (int) $c[5], 'failed' => (int) $c[6], 'seconds_sum' => (int) $c[7] );
 	if ( 'done' === $state && (int) $c[5] === $data['items'] ) {
 		$r['ok'] = true;
 	} elseif ( ! isset( $r['first_error'] ) ) {
