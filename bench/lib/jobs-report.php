@@ -160,11 +160,13 @@ $notes[] = 'Load average (1, 5, 15 min) at each case\'s start, before its own pr
 foreach ( $jobs as $r ) {
 	if ( isset( $r['runner_command'] ) ) {
 		$notes[] = sprintf(
-			'%s: runners `%s`; %d actions completed, %d runner restart(s) (a runner that ended while more chunks were pending than runners live); chunks: %d rows, %d attempts, %s s from each attempt\'s start to its write (whole seconds, summed; %s× the wall time: chunks being written at once); the job\'s own timings: %s.',
+			'%s: runners `%s`; %d actions completed, %d runner restart(s) (a runner that ended while more chunks were pending than runners live); InnoDB row lock waits %s (%s ms in all); chunks: %d rows, %d attempts, %s s from each attempt\'s start to its write (whole seconds, summed; %s× the wall time: chunks being written at once); the job\'s own timings: %s.',
 			$r['case'],
 			$r['runner_command'],
 			$r['actions_completed'] ?? 0,
 			$r['runner_restarts'] ?? 0,
+			$num( $r['row_lock_waits'] ?? null ),
+			$num( $r['row_lock_ms'] ?? null ),
 			$r['chunk_rows']['count'] ?? 0,
 			$r['chunk_rows']['attempts'] ?? 0,
 			$num( $r['chunk_rows']['seconds_sum'] ?? null ),

@@ -202,7 +202,7 @@ function jobs_db_copy( $to_snapshot ) {
 function jobs_counters() {
 	global $mon;
 	$c   = array();
-	$res = $mon->query( "SHOW GLOBAL STATUS WHERE Variable_name = 'Questions' OR Variable_name LIKE 'Com\\_%'" );
+	$res = $mon->query( "SHOW GLOBAL STATUS WHERE Variable_name IN ('Questions', 'Innodb_row_lock_waits', 'Innodb_row_lock_time') OR Variable_name LIKE 'Com\\_%'" );
 	while ( $r = $res->fetch_row() ) {
 		$c[ $r[0] ] = (int) $r[1];
 	}
@@ -224,7 +224,7 @@ function jobs_statements( array $a, array $b, $own, $own_selects ) {
 	$by = array();
 	foreach ( $b as $k => $v ) {
 		$d = $v - ( $a[ $k ] ?? 0 );
-		if ( 'Questions' === $k || 'Com_show_status' === $k || $d <= 0 ) {
+		if ( 0 !== strpos( $k, 'Com_' ) || 'Com_show_status' === $k || $d <= 0 ) {
 			continue;
 		}
 		$by[ substr( $k, 4 ) ] = $d;
@@ -234,8 +234,10 @@ function jobs_statements( array $a, array $b, $own, $own_selects ) {
 	}
 	arsort( $by );
 	return array(
-		'statements' => $b['Questions'] - $a['Questions'] - $q_self - $own,
-		'by_command' => $by,
+		'statements'     => $b['Questions'] - $a['Questions'] - $q_self - $own,
+		'by_command'     => $by,
+		'row_lock_waits' => ( $b['Innodb_row_lock_waits'] ?? 0 ) - ( $a['Innodb_row_lock_waits'] ?? 0 ),
+		'row_lock_ms'    => ( $b['Innodb_row_lock_time'] ?? 0 ) - ( $a['Innodb_row_lock_time'] ?? 0 ),
 	);
 }
 
@@ -467,6 +469,8 @@ function jobs_case_job( $n, array $data ) {
 	$r['items_per_second']  = $data['items'] / ( $t1 - $t0 );
 	$r['statements']        = $st['statements'];
 	$r['by_command']        = $st['by_command'];
+	$r['row_lock_waits']    = $st['row_lock_waits'];
+	$r['row_lock_ms']       = $st['row_lock_ms'];
 	$r['runner_restarts']   = $restarts;
 	$r['actions_completed'] = $done;
 	$r['runner_command']    = 'wp action-scheduler run ' . implode( ' ', array_slice( jobs_runner_args( $n ), 2 ) );
