@@ -570,6 +570,8 @@ add_action(
 //      (so that several `wp action-scheduler run` processes may claim at once);
 //    - option `mulopimfwc_e2e_job_applied_sleep` = 'JOB:CHUNK:MS': the runner that applied chunk CHUNK of job JOB
 //      sleeps MS ms in `mulopimfwc_bulk_sync_job_chunk_applied` (after the chunk's commit, before the follow-ons);
+//    - option `mulopimfwc_e2e_job_chunk_delay` = 'JOB:CHUNK:MS': the runner that takes chunk CHUNK of job JOB waits
+//      MS ms before the plugin's callback runs it (a slow runner: later chunks may start first);
 //    - option `mulopimfwc_e2e_record_chunks` = '1': each chunk's engine run is recorded, when it committed, as an
 //      option `mulopimfwc_e2e_chunkrun_JOB_CHUNK_PID_N` = {"start": s, "end": s, "pid": n} (microtime; start = the
 //      commit less the engine's own phases), so that a test sees which runs overlapped.
@@ -590,6 +592,26 @@ add_filter(
 	static function ( $n ) {
 		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_as_concurrent', $n );
 	}
+);
+/**
+ * Whether a test option 'JOB:CHUNK:MS' names this chunk; its MS, else 0.
+ *
+ * @param string $option   Option name.
+ * @param int    $job_id   Job.
+ * @param int    $chunk_no Chunk.
+ * @return int
+ */
+function mulopimfwc_e2e_chunk_ms( $option, $job_id, $chunk_no ) {
+	$want = explode( ':', (string) get_option( $option, '' ) );
+	return ( 3 === count( $want ) && (int) $want[0] === (int) $job_id && (int) $want[1] === (int) $chunk_no ) ? max( 0, (int) $want[2] ) : 0;
+}
+add_action(
+	'mulopimfwc_bulk_sync_job_chunk',
+	static function ( $job_id, $chunk_no ) {
+		usleep( 1000 * mulopimfwc_e2e_chunk_ms( 'mulopimfwc_e2e_job_chunk_delay', $job_id, $chunk_no ) );
+	},
+	5,
+	2
 );
 add_action(
 	'mulopimfwc_bulk_sync_job_chunk_applied',
@@ -613,10 +635,7 @@ add_action(
 				'no'
 			);
 		}
-		$want = explode( ':', (string) get_option( 'mulopimfwc_e2e_job_applied_sleep', '' ) );
-		if ( 3 === count( $want ) && (int) $want[0] === (int) $job_id && (int) $want[1] === (int) $chunk_no ) {
-			usleep( 1000 * max( 0, (int) $want[2] ) );
-		}
+		usleep( 1000 * mulopimfwc_e2e_chunk_ms( 'mulopimfwc_e2e_job_applied_sleep', $job_id, $chunk_no ) );
 	},
 	10,
 	3
