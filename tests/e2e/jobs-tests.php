@@ -59,7 +59,9 @@ if ($envFiles === []) {
 }
 $sites = array_map(static fn ($f) => new JobSite(read_env_file($f)), $envFiles);
 $stack = $sites[0]->env['E2E_STACK'];
-$run = new TestRun("jobs-$stack", false, 14, $opt['filter']);
+$run = new TestRun("jobs-$stack", false, 14);
+// --filter: the tests whose name holds it (the setup always runs).
+$test = static fn (string $name, callable $fn) => ($opt['filter'] === null || str_contains($name, $opt['filter'])) ? $run->test($name, $fn) : true;
 $T0 = microtime(true);
 
 const JOBS_ROUTE = '/wp-json/mulopimfwc/v1/inventory/bulk-sync/jobs';
@@ -206,8 +208,8 @@ final class JobSite
         return $out;
     }
 
-    /** SIGKILL to a runner's whole session (the wp launcher execs php: one process, its group leader). */
-    public function killRunner(array $r): void
+    /** SIGKILL to a runner's whole session (the wp launcher execs php: one process, its group leader); its output. */
+    public function killRunner(array $r): string
     {
         posix_kill(-$r['pid'], SIGKILL);
         $t = microtime(true);
@@ -215,8 +217,10 @@ final class JobSite
             usleep(50000);
         }
         proc_close($r['proc']);
+        $text = (string) @file_get_contents($r['log']) . (string) @file_get_contents($r['log'] . '.err');
         @unlink($r['log']);
         @unlink($r['log'] . '.err');
+        return $text;
     }
 
     /** Runners ($n at a time) until the job is done, failed or cancelled, or $timeout s; the last status. */
@@ -523,7 +527,6 @@ foreach ($sites as $si => $s) {
         default => [(($si + ($stack === 'wc105' ? 1 : 0)) % 2) === 0 ? 'none' : 'set'],
     };
     $base = [
-        'mulopimfwc_e2e_as_concurrent' => 5,
         'mulopimfwc_e2e_as_failure_period' => 3,
         // The PHP engine's limit (1,000) would cap the chunks: 5,000 as on the native engine.
         'mulopimfwc_e2e_max_items' => $eng === 'php' ? 5000 : null,
@@ -532,12 +535,15 @@ foreach ($sites as $si => $s) {
         'mulopimfwc_e2e_job_chunk_delay' => null,
     ];
 
+    // Each engine starts from the snapshot (the php site's own database has no products before).
+    $s->restore($snap);
+
     // ---------------------------------------------------------------------------- 1. the large job
     foreach ($modes as $mode) {
         $primary = $mode === 'set' ? $store['locations'][$locSlugs[2]] : null;
         $what = $primary ? "primary location {$locSlugs[2]}" : 'no primary location';
         [$bigItems, $bad] = big_items($purchasable, $store['locations'], $items, 12 + $si);
-        $run->test("[$tag] 1. $items-item NDJSON job, 5,000-item chunks, 3 concurrent `wp action-scheduler run` = one synchronous `wp mulopimfwc bulk-sync` ($what)", static function () use ($s, $snap, $base, $primary, $bigItems, $bad, $items, $allIds, $parents): array {
+        $test("[$tag] 1. $items-item NDJSON job, 5,000-item chunks, 3 concurrent `wp action-scheduler run` = one synchronous `wp mulopimfwc bulk-sync` ($what)", static function () use ($s, $snap, $base, $primary, $bigItems, $bad, $items, $allIds, $parents): array {
             $f = [];
             $opts = ['mulopimfwc_primary_location' => $primary, 'mulopimfwc_e2e_record_chunks' => '1'] + $base;
             // The job.
@@ -663,7 +669,7 @@ foreach ($sites as $si => $s) {
 
     // ---------------------------------------------------------------------------- 2. SIGKILL
     foreach (['a' => 'inside the engine\'s transaction (a postmeta row held by another connection)', 'b' => 'after the commit, before the follow-ons (asleep in mulopimfwc_bulk_sync_job_chunk_applied)'] as $case => $where) {
-        $run->test("[$tag] 2$case. a runner killed with SIGKILL $where: runners again, the job ends done, no chunk lost, the killed chunk's stock_adjust applied once", static function () use ($s, $simple, $loc, $case): array {
+        $test("[$tag] 2$case. a runner killed with SIGKILL $where: runners again, the job ends done, no chunk lost, the killed chunk's stock_adjust applied once", static function () use ($s, $simple, $loc, $case): array {
             $f = [];
             $ps = array_slice($simple, $case === 'a' ? 0 : 60, 60);
             $items = small_items($ps, $loc, 10);
@@ -685,7 +691,8 @@ foreach ($sites as $si => $s) {
             while (!$there && microtime(true) < $deadline) {
                 usleep(100000);
                 if ($case === 'a') {
-                    $waiting = (int) $s->one("SELECT COUNT(*) FROM information_schema.innodb_trx t JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id WHERE t.trx_state = 'LOCK WAIT' AND p.db = '{$s->env['E2E_DB_NAME']}'");
+                    // The chunk's row is the first lock of the engine's transaction: locked by another session, the
+                    // transaction is open (and cannot commit while the held row is held).
                     $locked = false;
                     try {
                         $s->db->begin_transaction();
@@ -694,18 +701,22 @@ foreach ($sites as $si => $s) {
                         $locked = true;
                     }
                     $s->db->rollback();
-                    $there = $waiting > 0 && $locked;
+                    $there = $locked;
                 } else {
                     $there = $s->one("SELECT state FROM wp_mulopimfwc_job_chunks WHERE job_id = $id AND chunk_no = 0") === 'done';
                 }
             }
-            $s->killRunner($runner);
+            $trx = $s->rows("SELECT t.trx_state, t.trx_rows_locked, p.db, p.info FROM information_schema.innodb_trx t LEFT JOIN information_schema.processlist p ON p.id = t.trx_mysql_thread_id");
+            $said = $s->killRunner($runner);
             if ($holder) {
                 proc_terminate($holder, SIGKILL);
                 proc_close($holder);
             }
             if (!$there) {
-                return ['the runner never reached the moment to kill it (' . ($case === 'a' ? 'waiting for the held row' : 'chunk 0 committed') . ') within 30 s: ' . json_encode($s->chunks($id)[0] ?? null)];
+                $c = $s->chunks($id)[0] ?? [];
+                unset($c['payload'], $c['meta']);
+                return ['the runner never reached the moment to kill it (' . ($case === 'a' ? 'inside the transaction' : 'chunk 0 committed') . ') within 30 s: chunk 0 ' . json_encode($c),
+                    'the runner said: ' . substr(trim($said), -800), 'transactions: ' . json_encode($trx)];
             }
             $s->options(['mulopimfwc_e2e_job_applied_sleep' => null]);
             $c0 = $s->chunks($id)[0];
@@ -758,7 +769,7 @@ foreach ($sites as $si => $s) {
 
     // ---------------------------------------------------------------------------- 3. cancel
     $doneJob = 0;
-    $run->test("[$tag] 3. DELETE on a queued job: cancelled, its chunks write nothing after, their actions no longer pending", static function () use ($s, $simple, $loc2): array {
+    $test("[$tag] 3. DELETE on a queued job: cancelled, its chunks write nothing after, their actions no longer pending", static function () use ($s, $simple, $loc2): array {
         $f = [];
         $ps = array_slice($simple, 120, 40);
         $ids = array_column($ps, 'id');
@@ -789,7 +800,7 @@ foreach ($sites as $si => $s) {
     });
 
     // ---------------------------------------------------------------------------- 4. status progression
-    $run->test("[$tag] 4. status: queued before any runner, running while one works, done with the counts", static function () use ($s, $simple, $loc2, &$doneJob): array {
+    $test("[$tag] 4. status: queued before any runner, running while one works, done with the counts", static function () use ($s, $simple, $loc2, &$doneJob): array {
         $f = [];
         $ps = array_slice($simple, 160, 60);
         $items = small_items($ps, $loc2, 30);
@@ -848,7 +859,7 @@ foreach ($sites as $si => $s) {
     });
 
     // ---------------------------------------------------------------------------- 5, 6. failed items
-    $run->test("[$tag] 5. failed items with their item numbers and lines in the file, paged (?page=2)", static function () use ($s, $simple, $loc2): array {
+    $test("[$tag] 5. failed items with their item numbers and lines in the file, paged (?page=2)", static function () use ($s, $simple, $loc2): array {
         $f = [];
         $s->options(['mulopimfwc_e2e_job_chunk_size' => 50]);
         $lines = [];
@@ -892,7 +903,7 @@ foreach ($sites as $si => $s) {
         return $f;
     });
 
-    $run->test("[$tag] 6. malformed NDJSON lines fail their items, not the job", static function () use ($s, $simple, $loc2): array {
+    $test("[$tag] 6. malformed NDJSON lines fail their items, not the job", static function () use ($s, $simple, $loc2): array {
         $f = [];
         $ps = array_slice($simple, 240, 30);
         $lines = small_items($ps, $loc2, 200);
@@ -914,7 +925,7 @@ foreach ($sites as $si => $s) {
     });
 
     // ---------------------------------------------------------------------------- 7. not JSON/NDJSON/CSV
-    $run->test("[$tag] 7. bodies that are not JSON, NDJSON or CSV: 400 before a job exists; an unsupported Content-Type: 415", static function () use ($s): array {
+    $test("[$tag] 7. bodies that are not JSON, NDJSON or CSV: 400 before a job exists; an unsupported Content-Type: 415", static function () use ($s): array {
         $f = [];
         $count = static fn () => [
             (int) $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs'),
@@ -945,7 +956,7 @@ foreach ($sites as $si => $s) {
     });
 
     // ---------------------------------------------------------------------------- 8. Idempotency-Key
-    $run->test("[$tag] 8. Idempotency-Key on creation: the same key and body give the same job, one job", static function () use ($s, $simple, $loc2): array {
+    $test("[$tag] 8. Idempotency-Key on creation: the same key and body give the same job, one job", static function () use ($s, $simple, $loc2): array {
         $f = [];
         $body = implode("\n", small_items(array_slice($simple, 280, 30), $loc2, 7));
         $jobs = (int) $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs');
@@ -972,7 +983,7 @@ foreach ($sites as $si => $s) {
         return $f;
     });
 
-    $run->test("[$tag] no PHP warnings, notices or errors from the plugin in the site's logs", static fn () => plugin_log_errors($s->env));
+    $test("[$tag] no PHP warnings, notices or errors from the plugin in the site's logs", static fn () => plugin_log_errors($s->env));
 }
 
 // The snapshot database is ours alone.

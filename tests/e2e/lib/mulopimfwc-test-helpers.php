@@ -566,8 +566,6 @@ add_action(
 //    - option `mulopimfwc_e2e_job_chunk_size` (a positive integer) feeds the filter `mulopimfwc_job_chunk_size`;
 //    - option `mulopimfwc_e2e_as_failure_period` (seconds, a positive integer): Action Scheduler's
 //      `action_scheduler_failure_period` (when an action a killed runner left in progress is marked failed);
-//    - option `mulopimfwc_e2e_as_concurrent` (a positive integer): `action_scheduler_queue_runner_concurrent_batches`
-//      (so that several `wp action-scheduler run` processes may claim at once);
 //    - option `mulopimfwc_e2e_job_applied_sleep` = 'JOB:CHUNK:MS': the runner that applied chunk CHUNK of job JOB
 //      sleeps MS ms in `mulopimfwc_bulk_sync_job_chunk_applied` (after the chunk's commit, before the follow-ons);
 //    - option `mulopimfwc_e2e_job_chunk_delay` = 'JOB:CHUNK:MS': the runner that takes chunk CHUNK of job JOB waits
@@ -585,12 +583,6 @@ add_filter(
 	'action_scheduler_failure_period',
 	static function ( $n ) {
 		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_as_failure_period', $n );
-	}
-);
-add_filter(
-	'action_scheduler_queue_runner_concurrent_batches',
-	static function ( $n ) {
-		return mulopimfwc_e2e_positive_option( 'mulopimfwc_e2e_as_concurrent', $n );
 	}
 );
 /**
