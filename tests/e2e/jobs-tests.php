@@ -26,7 +26,7 @@
  *      stock_adjust of the killed chunk moved the stock exactly once, the chunk's attempts > 1;
  *   3. cancel; 4. status progression; 5. failed items with their item numbers and lines, paged; 6. malformed
  *   NDJSON lines fail their items only; 7. bodies that are not JSON/NDJSON/CSV: 400 and no job, an unsupported
- *   Content-Type: 415; 8. Idempotency-Key on creation.
+ *   Content-Type: 415; 8. Idempotency-Key on creation; 9. JSON document and CSV bodies; 10. no or a wrong API key.
  * --reuse (while writing tests): the snapshot and products of the last run, when they are there.
  * Ends with `E2E-COUNTS jobs-STACK passed=N failed=M skipped=K`.
  */
@@ -980,6 +980,64 @@ foreach ($sites as $si => $s) {
         if ($st['state'] !== 'done' || (int) $st['items']['succeeded'] !== 30) {
             $f[] = 'the job: ' . json_encode(['state' => $st['state'], 'items' => $st['items']]);
         }
+        return $f;
+    });
+
+    // ---------------------------------------------------------------------------- 9. JSON document, CSV
+    $test("[$tag] 9. the same items as a JSON document and as CSV (application/json, text/csv): jobs of that format, the rows written, failed items numbered (CSV with their lines)", static function () use ($s, $simple, $loc2): array {
+        $f = [];
+        $ps = array_slice($simple, 300, 8);
+        foreach (['json' => 'application/json', 'csv' => 'text/csv; charset=utf-8'] as $format => $type) {
+            $base = $format === 'json' ? 300 : 400;
+            if ($format === 'json') {
+                $rows = [];
+                foreach ($ps as $i => $p) {
+                    $rows[] = ['sku' => $i === 3 ? 'JOB-NOPE-J' : $p['sku'], 'location_id' => $loc2, 'stock' => $base + $i];
+                }
+                $body = json_encode(['items' => $rows], JSON_PRETTY_PRINT);
+            } else {
+                $body = "sku,location_id,stock,colour\n";
+                foreach ($ps as $i => $p) {
+                    $body .= ($i === 3 ? 'JOB-NOPE-C' : $p['sku']) . ",$loc2," . ($base + $i) . ",red\n" . ($i === 1 ? "\n" : '');
+                }
+            }
+            $r = create_job($s, $body, $type);
+            $st = $s->drain((int) $r['json']['id']);
+            $failed = array_map(static fn ($e) => [(int) $e['index'], $e['line'] === null ? null : (int) $e['line'], $e['code']], $st['items_failed']);
+            // CSV: the header is line 1, a blank line after item 2; a JSON document has no lines.
+            $want = $format === 'csv' ? [[4, 6, 'product_not_found']] : [[4, null, 'product_not_found']];
+            if ($r['json']['format'] !== $format || $st['state'] !== 'done' || (int) $st['items']['total'] !== 8 || (int) $st['items']['succeeded'] !== 7 || $failed !== $want) {
+                $f[] = "$format: " . json_encode(['format' => $r['json']['format'], 'state' => $st['state'], 'items' => $st['items'], 'failed' => $failed]) . ' expected ' . json_encode($want);
+            }
+            foreach ([0, 7] as $k) {
+                $rows = stock_rows($s, (int) $ps[$k]['id'], $loc2);
+                if ($rows['location'] !== [(string) ($base + $k)]) {
+                    $f[] = "$format item " . ($k + 1) . ': ' . json_encode($rows) . ', expected ' . ($base + $k);
+                }
+            }
+        }
+        return $f;
+    });
+
+    // ---------------------------------------------------------------------------- 10. authentication
+    $test("[$tag] 10. the routes without a valid X-API-Key: 401 or 403, no job made, none cancelled", static function () use ($s, $simple, $loc2): array {
+        $f = [];
+        $queued = (int) create_job($s, json_encode(['sku' => $simple[0]['sku'], 'location_id' => $loc2, 'stock' => 1]))['json']['id']; // queued
+        $jobs = (int) $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs');
+        foreach (['' => null, 'wrong' => 'nope-' . bin2hex(random_bytes(4))] as $what => $key) {
+            $h = $key === null ? [] : ['X-API-Key' => $key];
+            foreach ([['POST', '', '{"sku":"JOB-S-0001","location_id":1,"stock":1}'], ['GET', '', null], ['GET', "/$queued", null], ['DELETE', "/$queued", null]] as [$m, $path, $body]) {
+                $r = $s->http->request($m, JOBS_ROUTE . $path, $body, $h + ($body === null ? [] : ['Content-Type' => 'application/x-ndjson']));
+                if (!in_array($r['status'], [401, 403], true) || isset($r['json']['id']) || (is_array($r['json']) && array_is_list($r['json']))) {
+                    $f[] = "$m $path " . ($key === null ? 'without a key' : 'with a wrong key') . ": HTTP {$r['status']} " . substr($r['body'], 0, 200);
+                }
+            }
+        }
+        if ((int) $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs') !== $jobs || $s->status($queued)['state'] !== 'queued') {
+            $f[] = 'jobs changed: ' . $jobs . ' -> ' . $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs') . ', job ' . $queued . ' ' . $s->status($queued)['state'];
+        }
+        $f = array_merge($f, expect_status($s->api('GET', '/999999999'), 404, 'GET of a job that does not exist'));
+        $f = array_merge($f, expect_status($s->api('DELETE', "/$queued"), 200, 'DELETE with the key'));
         return $f;
     });
 
