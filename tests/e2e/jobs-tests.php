@@ -17,16 +17,19 @@
  *      _location_* row of the products, _stock, _stock_status, the lookup rows, the outofstock relationships and
  *      the term's count, the variable parents' status) and what WooCommerce reports (wc_get_product() in a new
  *      process) that `wp mulopimfwc bulk-sync FILE` of the same items leaves on the same store restored from the
- *      snapshot; the same failed items, numbered alike; the runners' chunks overlapped in time. Without a primary
- *      location (so WooCommerce's stock follows every item: file order matters) on one engine and with one on the
- *      other, alternating by stack (--primary both: both on each);
+ *      snapshot; the same failed items, numbered alike; the runners' engine runs overlapped in time (recorded by
+ *      the test mu-plugin). Chunk 0's runner starts 3 s late and chunk 1 names some of chunk 0's products again:
+ *      they must apply in file order. Without a primary location (WooCommerce's stock follows every item) on one
+ *      engine and with one on the other, alternating by stack (--primary both: both on each);
  *   2. a runner killed with SIGKILL (a) inside the engine's transaction (a postmeta row held by another connection),
  *      (b) after the commit, before the follow-ons (a sleep in mulopimfwc_bulk_sync_job_chunk_applied): runners
  *      again (Action Scheduler's failure period lowered to 3 s): the job ends done, every chunk done, a
- *      stock_adjust of the killed chunk moved the stock exactly once, the chunk's attempts > 1;
- *   3. cancel; 4. status progression; 5. failed items with their item numbers and lines, paged; 6. malformed
- *   NDJSON lines fail their items only; 7. bodies that are not JSON/NDJSON/CSV: 400 and no job, an unsupported
- *   Content-Type: 415; 8. Idempotency-Key on creation; 9. JSON document and CSV bodies; 10. no or a wrong API key.
+ *      stock_adjust of the killed chunk moved the stock exactly once; (a) the chunk's attempts > 1, (b) attempts 1
+ *      (the engine ran it once; its second action ran the follow-ons only);
+ *   3. cancel of a queued job, 3b. while a runner writes a chunk; 4. status progression; 5. failed items with their
+ *      item numbers and lines, paged; 6. malformed NDJSON lines fail their items only; 7. bodies that are not
+ *      JSON/NDJSON/CSV: 400 and no job, an unsupported Content-Type: 415; 8. Idempotency-Key on creation; 9. JSON
+ *      document and CSV bodies; 10. no or a wrong API key.
  * --reuse (while writing tests): the snapshot and products of the last run, when they are there.
  * Ends with `E2E-COUNTS jobs-STACK passed=N failed=M skipped=K`.
  */
@@ -796,6 +799,41 @@ foreach ($sites as $si => $s) {
         }
         $f = array_merge($f, state_diff($before, store_state($s, $ids), 'before', 'after'));
         $f = array_merge($f, expect_status($s->api('DELETE', '/999999999'), 404, 'DELETE of a job that does not exist'));
+        return $f;
+    });
+
+    $test("[$tag] 3b. DELETE while a runner works: the chunk it wrote stays written (its follow-ons run), the rest never runs", static function () use ($s, $simple, $loc2): array {
+        $f = [];
+        $ps = array_slice($simple, 0, 60);
+        $before = array_map(static fn ($p) => stock_rows($s, (int) $p['id'], $loc2), $ps);
+        $id = (int) create_job($s, implode("\n", small_items($ps, $loc2, 700)))['json']['id'];
+        $s->options(['mulopimfwc_e2e_job_applied_sleep' => "$id:0:3000"]);
+        $runner = $s->startRunner(tempnam(sys_get_temp_dir(), 'jobs-runner-'));
+        $deadline = microtime(true) + 30;
+        while ($s->one("SELECT state FROM wp_mulopimfwc_job_chunks WHERE job_id = $id AND chunk_no = 0") !== 'done' && microtime(true) < $deadline) {
+            usleep(100000);
+        }
+        $d = $s->api('DELETE', "/$id");
+        $s->waitRunners([$runner], 60);
+        $s->options(['mulopimfwc_e2e_job_applied_sleep' => null]);
+        $s->waitRunners([$s->startRunner(tempnam(sys_get_temp_dir(), 'jobs-runner-'))], 60);
+        $st = $s->status($id);
+        $chunks = $s->chunks($id);
+        $got = array_map(static fn ($c) => $c['state'] . '/' . $c['followons'], $chunks);
+        if ($d['status'] !== 200 || $st['state'] !== 'cancelled' || (int) $st['items']['processed'] !== 20 || $got !== ['done/1', 'cancelled/0', 'cancelled/0']) {
+            $f[] = "DELETE HTTP {$d['status']}; then " . json_encode(['state' => $st['state'], 'items' => $st['items'], 'chunks' => $got]) . ' (expected cancelled, 20 processed, chunks done/1 cancelled/0 cancelled/0)';
+        }
+        foreach ($ps as $i => $p) {
+            $rows = stock_rows($s, (int) $p['id'], $loc2);
+            $want = $i < 20 ? ['location' => [(string) (700 + $i)]] : ['location' => $before[$i]['location']];
+            if ($rows['location'] !== $want['location']) {
+                $f[] = 'item ' . ($i + 1) . ': ' . json_encode($rows['location']) . ', expected ' . json_encode($want['location']);
+                break;
+            }
+        }
+        if (array_filter($s->actions($id), static fn ($a) => $a['status'] === 'pending')) {
+            $f[] = 'actions of the cancelled job still pending';
+        }
         return $f;
     });
 
