@@ -198,7 +198,7 @@ file_put_contents(
 			'date'     => $meta['date'] ?? null,
 			'nproc'    => $meta['nproc'] ?? null,
 			'versions' => $meta['versions'] ?? null,
-			'store'    => $st,
+			'store'    => array_diff_key( $st, array( 'api_key' => 1 ) ), // the throwaway site's key: no use to a reader
 			'data'     => $d,
 			'cases'    => $rows,
 		),
