@@ -1002,8 +1002,9 @@ foreach ($sites as $si => $s) {
         $a = create_job($s, $body, 'application/x-ndjson', ['Idempotency-Key' => $key]);
         $b = $s->create($body, 'application/x-ndjson', ['Idempotency-Key' => $key]);
         $id = (int) $a['json']['id'];
-        if (!in_array($b['status'], [200, 202], true) || (int) ($b['json']['id'] ?? 0) !== $id) {
-            $f[] = "the second POST: HTTP {$b['status']} " . substr($b['body'], 0, 300) . " (expected job $id again)";
+        // The first response again (status, body), marked as a replay.
+        if ($b['status'] !== 202 || $b['body'] !== $a['body'] || ($b['headers']['idempotent-replayed'] ?? null) !== 'true' || isset($a['headers']['idempotent-replayed'])) {
+            $f[] = "the second POST: HTTP {$b['status']}, Idempotent-Replayed " . json_encode($b['headers']['idempotent-replayed'] ?? null) . ', ' . substr($b['body'], 0, 300) . " (expected the first answer again: job $id, 202, replayed)";
         }
         $now = (int) $s->one('SELECT COUNT(*) FROM wp_mulopimfwc_jobs');
         $acts = count($s->actions($id));
