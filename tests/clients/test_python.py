@@ -20,7 +20,8 @@ import time
 import urllib.parse
 import urllib.request
 
-CASES = ("bulk-sync with failures", "dry run", "export page", "wrong secret", "read key on a write route")
+CASES = ("bulk-sync with failures", "dry run", "export page", "wrong secret", "read key on a write route",
+         "job: create, status, list, cancel")
 TRANSPORTS = ("http", "https")
 EXTRA_HTTPS = ("keys in the query string",)
 
@@ -163,8 +164,42 @@ def main():
             expect(p, "the read key on the export: status", r.status_code, 200)
             return p
 
+        def job(rw=rw, url=url, opts=opts, stock=stock):
+            # No runner works here (WP-Cron is off on test sites): the job stays queued until it is cancelled.
+            p = []
+            r = rw.post("inventory/bulk-sync/jobs", {"items": [
+                {"sku": "CL-1", "location_id": loc, "stock": stock + 400},
+                {"sku": "CL-NOPE", "location_id": loc, "stock": 1},
+            ]})
+            expect(p, "status", r.status_code, 202)
+            body = r.json()
+            job_id = body.get("id")
+            expect(p, "state, format, items.total", (body.get("state"), body.get("format"), body.get("items", {}).get("total")),
+                   ("queued", "json", 2))
+            location = r.headers.get("Location", "")
+            if not location.endswith(f"/mulopimfwc/v1/inventory/bulk-sync/jobs/{job_id}"):
+                p.append(f"Location {location!r} is not job {job_id}'s status URL")
+            r = rw.get(f"inventory/bulk-sync/jobs/{job_id}")
+            expect(p, "GET status", r.status_code, 200)
+            expect(p, "GET: id, state, chunks pending", (r.json().get("id"), r.json().get("state"),
+                                                        r.json().get("chunks", {}).get("pending")), (job_id, "queued", 1))
+            r = rw.get("inventory/bulk-sync/jobs", params={"state": "queued"})
+            expect(p, "list status", r.status_code, 200)
+            if job_id not in [j.get("id") for j in r.json()]:
+                p.append(f"job {job_id} not in the list of queued jobs")
+            r = api(url, "read", **opts).delete(f"inventory/bulk-sync/jobs/{job_id}")
+            expect(p, "DELETE with a read key", r.status_code, 401)
+            r = rw.delete(f"inventory/bulk-sync/jobs/{job_id}")
+            expect(p, "DELETE status", r.status_code, 200)
+            expect(p, "DELETE: state, chunks cancelled", (r.json().get("state"), r.json().get("chunks", {}).get("cancelled")),
+                   ("cancelled", 1))
+            r = rw.delete(f"inventory/bulk-sync/jobs/{job_id}")
+            expect(p, "DELETE again: still cancelled", (r.status_code, r.json().get("state")), (200, "cancelled"))
+            expect(p, "CL-1 unchanged", stock_of(probe("CL-1"), "CL-1"), ([str(stock)], stock))
+            return p
+
         for name, fn in zip(CASES, (bulk_sync_with_failures, dry_run, export_page, wrong_secret,
-                                    read_key_on_write_route)):
+                                    read_key_on_write_route, job)):
             run.test(f"{transport}: {name}", fn)
 
     def query_string_auth():
