@@ -338,4 +338,27 @@ final class JobsStoreTest extends CliTestCase {
 		$gone = Mulopimfwc_Bulk_Sync_Jobs::cancel( 999999999 );
 		$this->assertSame( array( 'job_not_found', 404 ), array( $gone->get_error_code(), $gone->get_error_data()['status'] ) );
 	}
+
+	/** Last: uninstall drops the jobs' tables and pending actions; activation brings everything back for later runs. */
+	public function testUninstallDropsTheJobsTablesAndTheirPendingActions(): void {
+		global $wpdb;
+		$p   = $this->simple( 5 );
+		$job = self::create( self::ndjson( array( array( 'sku' => $p->get_sku(), 'location_slug' => 'warehouse', 'stock' => 2 ) ) ), 10 );
+		$this->assertSame( 'pending', self::actions( $job['id'] )[ (int) self::chunk( $job['id'], 0 )['action_id'] ][0] );
+		try {
+			if ( ! defined( 'WP_UNINSTALL_PLUGIN' ) ) {
+				define( 'WP_UNINSTALL_PLUGIN', plugin_basename( MULOPIMFWC_BULK_SYNC_FILE ) );
+			}
+			include dirname( MULOPIMFWC_BULK_SYNC_FILE ) . '/uninstall.php';
+			$this->assertFalse( self::tableExists( Mulopimfwc_Bulk_Sync_Jobs::jobs_table() ) );
+			$this->assertFalse( self::tableExists( Mulopimfwc_Bulk_Sync_Jobs::chunks_table() ) );
+			$this->assertFalse( get_option( Mulopimfwc_Bulk_Sync_Jobs::DB_VERSION_OPTION ) );
+			$this->assertFalse( wp_next_scheduled( Mulopimfwc_Bulk_Sync_Jobs::PRUNE_HOOK ) );
+			$pending = (int) $wpdb->get_var( $wpdb->prepare( "SELECT COUNT(*) FROM {$wpdb->prefix}actionscheduler_actions WHERE hook = %s AND status = 'pending'", Mulopimfwc_Bulk_Sync_Jobs::CHUNK_HOOK ) );
+			$this->assertSame( 0, $pending, 'no chunk action left to run against tables that are gone' );
+		} finally {
+			do_action( 'activate_' . plugin_basename( MULOPIMFWC_BULK_SYNC_FILE ) );
+		}
+		$this->assertTrue( self::tableExists( Mulopimfwc_Bulk_Sync_Jobs::jobs_table() ) );
+	}
 }
