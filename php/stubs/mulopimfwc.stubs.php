@@ -25,6 +25,28 @@ namespace Mulopimfwc {
     }
 
     /**
+     * An option has a value it cannot have, e.g. `job_id` without `job_chunk` (400, `invalid_options`).
+     */
+    class InvalidOptionsException extends \Mulopimfwc\BulkSyncException {
+        public function __construct() {}
+    }
+
+    /**
+     * `job_id` + `job_chunk` name no chunk row (404, `job_chunk_missing`); nothing was written.
+     */
+    class JobChunkMissingException extends \Mulopimfwc\BulkSyncException {
+        public function __construct() {}
+    }
+
+    /**
+     * The chunk's row is not `pending`: already applied or cancelled (409, `job_chunk_not_pending`);
+     * nothing was written.
+     */
+    class JobChunkNotPendingException extends \Mulopimfwc\BulkSyncException {
+        public function __construct() {}
+    }
+
+    /**
      * More items than the limit (400, `too_many_items`).
      */
     class TooManyItemsException extends \Mulopimfwc\BulkSyncException {
