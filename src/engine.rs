@@ -230,9 +230,8 @@ fn attempt_once<'p>(
     Ok((report, p, recorded))
 }
 
-/// A job chunk this call applies (options `job_id` + `job_chunk`): claimed as the transaction's
-/// first lock, marked done with the result in the same transaction (see notes/jobs-design.md,
-/// "Exactly once per chunk").
+/// A job chunk this call applies (options `job_id` + `job_chunk`, tests/contract/README.md):
+/// claimed as the transaction's first lock, marked done with the result in the same transaction.
 struct JobMark<'a> {
     chunk: JobChunk,
     /// For the result stored with the chunk.

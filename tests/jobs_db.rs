@@ -1,4 +1,4 @@
-//! Exactly once per chunk (notes/jobs-design.md): with the options `job_id` + `job_chunk` the
+//! Exactly once per chunk (tests/contract/README.md, the options): with `job_id` + `job_chunk` the
 //! native engine claims the chunk's row of `{prefix}mulopimfwc_job_chunks` first in its write
 //! transaction and marks it done, with the result, last before COMMIT. Real MariaDB.
 
