@@ -439,7 +439,7 @@ CREATE TABLE {$chunks} (
 			// Nothing was written: the result is recorded here (no marker in a transaction to keep).
 			$wpdb->query(
 				$wpdb->prepare(
-					"UPDATE `{$chunks}` SET state = 'done', succeeded = %d, failed = %d, result = %s, finished_at = %s WHERE job_id = %d AND chunk_no = %d AND state = 'pending'", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+					"UPDATE `{$chunks}` SET state = 'done', succeeded = %d, failed = %d, result = %s, finished_at = %s, followons = 1 WHERE job_id = %d AND chunk_no = %d AND state = 'pending'", // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 					(int) $result['results']['success'],
 					(int) $result['results']['failed'],
 					(string) wp_json_encode( self::kept_result( $result ) ),
@@ -448,11 +448,24 @@ CREATE TABLE {$chunks} (
 					$chunk_no
 				)
 			);
+		} else {
+			self::follow_ons_done( $job_id, $chunk_no, $result ); // They ran inside run().
 		}
-		// The follow-ons ran inside run(); keep only what the status needs.
-		$wpdb->query( $wpdb->prepare( "UPDATE `{$chunks}` SET followons = 1, result = %s, error = NULL WHERE job_id = %d AND chunk_no = %d", (string) wp_json_encode( self::kept_result( $result ) ), $job_id, $chunk_no ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 		self::maybe_finish( $job_id );
 		return 'done';
+	}
+
+	/**
+	 * Record that a written chunk's follow-ons ran; its row then keeps only what the status needs.
+	 *
+	 * @param int   $job_id   Job.
+	 * @param int   $chunk_no Chunk.
+	 * @param array $result   The engine's result for the chunk.
+	 */
+	private static function follow_ons_done( $job_id, $chunk_no, array $result ) {
+		global $wpdb;
+		$table = self::chunks_table();
+		$wpdb->query( $wpdb->prepare( "UPDATE `{$table}` SET followons = 1, result = %s, error = NULL WHERE job_id = %d AND chunk_no = %d", (string) wp_json_encode( self::kept_result( $result ) ), $job_id, $chunk_no ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
 	}
 
 	/**
@@ -475,7 +488,6 @@ CREATE TABLE {$chunks} (
 	 * @param array $chunk Chunk row (with result).
 	 */
 	private static function finish_chunk( array $job, array $chunk ) {
-		global $wpdb;
 		if ( empty( $chunk['followons'] ) ) {
 			$result = json_decode( (string) $chunk['result'], true );
 			if ( is_array( $result ) ) {
@@ -486,8 +498,7 @@ CREATE TABLE {$chunks} (
 						'fire_completed' => false,
 					)
 				);
-				$table = self::chunks_table();
-				$wpdb->query( $wpdb->prepare( "UPDATE `{$table}` SET followons = 1, result = %s WHERE job_id = %d AND chunk_no = %d", (string) wp_json_encode( self::kept_result( $result ) ), (int) $job['id'], (int) $chunk['chunk_no'] ) ); // phpcs:ignore WordPress.DB.PreparedSQL.InterpolatedNotPrepared
+				self::follow_ons_done( (int) $job['id'], (int) $chunk['chunk_no'], $result );
 			}
 		}
 		self::maybe_finish( (int) $job['id'] );

@@ -172,18 +172,17 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 		}
 
 		ksort( $errors );
-		$result = Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build(
-			count( $raw_items ),
-			array(
-				'errors'        => $errors,
-				'changed'       => $changed,
-				'stock_changes' => $stock_changes,
-				'changes'       => $counts,
-				'meta_writes'   => $meta_writes,
-			),
-			$raw_items,
-			$this->options->dry_run()
+		$outcome = array(
+			'errors'        => $errors,
+			'changed'       => $changed,
+			'stock_changes' => $stock_changes,
+			'changes'       => $counts,
+			'meta_writes'   => $meta_writes,
 		);
+		$build   = function () use ( $raw_items, $outcome ) {
+			return Mulopimfwc_Bulk_Sync_PHP_Engine_Response::build( count( $raw_items ), $outcome, $raw_items, $this->options->dry_run() );
+		};
+		$result  = null;
 
 		$mark = microtime( true );
 		try {
@@ -191,6 +190,9 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 				$this->store->sql( 'ROLLBACK' );
 			} else {
 				if ( null !== $job ) {
+					// A job chunk's result is stored with its writes, so it is built before the commit; any other
+					// request's after it, with no lock held.
+					$result = $build();
 					$this->mark_done( $job[0], $job[1], $result );
 				}
 				$this->store->sql( 'COMMIT' );
@@ -198,7 +200,7 @@ final class Mulopimfwc_Bulk_Sync_PHP_Engine_Engine {
 		} finally {
 			$this->timing->lap( 'write', $mark );
 		}
-		return $result;
+		return null === $result ? $build() : $result;
 	}
 
 	/**
